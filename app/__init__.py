@@ -1,0 +1,35 @@
+"""The Open311 server: create_app builds config -> extensions -> blueprints -> errors -> cli."""
+
+from flask import Flask
+
+from app.config import build_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory; `config` overrides settings read from the environment."""
+    app = Flask(__name__)
+    app.config.from_mapping(build_config(config))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.strict_slashes = False
+
+    from app import models  # noqa: F401  (register the tables on the metadata)
+    from app.extensions import api, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    api.init_app(app)
+
+    from app.open311 import blp as open311_blp
+
+    api.register_blueprint(open311_blp)
+
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+
+    return app

@@ -1,0 +1,85 @@
+"""Admin commands: `flask --app app <command>`, or `open311 <command>`."""
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from app.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    app.cli.add_command(catalog_group)
+    app.cli.add_command(keys_group)
+    app.cli.add_command(demo_group)
+
+
+@click.group("catalog")
+def catalog_group() -> None:
+    """The service catalog of a jurisdiction."""
+
+
+@catalog_group.command("load")
+@click.argument("path", type=click.Path(path_type=Path))
+def catalog_load(path: Path) -> None:
+    """Create or update a jurisdiction from a catalog YAML file (idempotent)."""
+    from app.operations.catalog import CatalogError, load_catalog
+
+    try:
+        jurisdiction, changed = load_catalog(db.session, path)
+    except CatalogError as error:
+        db.session.rollback()
+        click.echo(f"catalog {path} not loaded:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    verb = "loaded" if changed else "unchanged"
+    click.echo(f"{jurisdiction.id}: {verb}")
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Open311 api keys for apps."""
+
+
+@keys_group.command("create")
+@click.argument("name")
+@click.option("--quota", type=click.IntRange(min=1), default=None,
+              help="POSTs per hour this key may make (default: the deployment's limit)")
+@click.option("--webhook-url", default=None, help="Where to send signed status-change events")
+def keys_create(name: str, quota: int | None, webhook_url: str | None) -> None:
+    """Print a new api_key for an app; only its hash is stored."""
+    from app.operations.access import create_api_key
+
+    key, _ = create_api_key(db.session, name, quota_per_hour=quota, webhook_url=webhook_url)
+    db.session.commit()
+    click.echo(key)
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """Demo data."""
+
+
+@demo_group.command("load")
+@click.option("--requests", "count", type=click.IntRange(min=0), default=3000,
+              help="How many synthetic requests to generate")
+@click.option("--seed", type=int, default=311, help="Random seed, for repeatable data")
+def demo_load(count: int, seed: int) -> None:
+    """Load the demo city (catalog, boundary, districts) and synthetic requests."""
+    from app.operations.demo import load_demo
+
+    summary = load_demo(db.session, count=count, seed=seed)
+    db.session.commit()
+    click.echo(summary)
+
+
+def main() -> None:
+    """Console script `open311`: the same as `flask --app app`."""
+    from app import create_app
+
+    FlaskGroup(create_app=create_app)(prog_name="open311")

@@ -1,0 +1,46 @@
+"""Configuration read from the environment, so one image serves every city."""
+
+import os
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/open311"
+
+
+class Config:
+    """Settings for a deployment; every value can be overridden by an environment variable."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+        # Public reads may go to a streaming replica; writes always go to the primary.
+        replica = env.get("DATABASE_REPLICA_URL")
+        self.SQLALCHEMY_BINDS = {"replica": replica} if replica else {}
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
+        self.MEDIA_DIR = env.get("MEDIA_DIR", str(Path.cwd() / "media"))
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
+        self.SMTP_URL = env.get("SMTP_URL", "smtp://127.0.0.1:25")
+        self.MAIL_FROM = env.get("MAIL_FROM", "311@localhost")
+        self.REDIS_URL = env.get("REDIS_URL", "")
+        self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
+        # Open311 discovery document
+        self.OPEN311_CONTACT = env.get("OPEN311_CONTACT", "311 service desk")
+        self.OPEN311_KEY_SERVICE = env.get("OPEN311_KEY_SERVICE", "Ask the city's 311 office")
+        self.OPEN311_ENDPOINT_TYPE = env.get("OPEN311_ENDPOINT_TYPE", "production")
+
+        # flask-smorest / OpenAPI
+        self.API_TITLE = "Open311 server"
+        self.API_VERSION = "1.0.0"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.OPENAPI_SWAGGER_UI_PATH = None
+        self.JSON_SORT_KEYS = False
+
+
+def build_config(overrides: dict | None) -> dict:
+    """Merge environment settings with explicit overrides (tests pass these)."""
+    config = {k: v for k, v in vars(Config()).items() if k.isupper()}
+    if overrides:
+        config.update(overrides)
+    return config

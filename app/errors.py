@@ -1,0 +1,185 @@
+"""One exception hierarchy and one renderer for every surface.
+
+Each surface answers errors in its own format: Open311 as its error list (JSON or XML, by the
+requested format, XML when none can be told), the JSON APIs as `{"code", "status", "message"}`
+objects, OGC API as its exception document.
+"""
+
+import logging
+
+from flask import Response, request
+from werkzeug.exceptions import HTTPException
+
+from app import formats
+
+log = logging.getLogger(__name__)
+
+
+class Open311Error(Exception):
+    """A problem to show the client; `status` is the HTTP status and Open311 error code."""
+
+    status = 400
+
+    def __init__(self, *descriptions: str, status: int | None = None, headers=None) -> None:
+        super().__init__(*descriptions)
+        self.descriptions = list(descriptions) or ["Bad request"]
+        if status is not None:
+            self.status = status
+        self.headers = headers or {}
+
+
+class BadRequest(Open311Error):
+    """Anything wrong with the input that is not one of the cases below (GeoReport v2: 400)."""
+
+    status = 400
+
+
+class Unauthorized(Open311Error):
+    """No or unknown staff token."""
+
+    status = 401
+
+
+class Forbidden(Open311Error):
+    """Missing or wrong api_key, or a role without the right (GeoReport v2: 403)."""
+
+    status = 403
+
+
+class NotFound(Open311Error):
+    """What was asked for does not exist (GeoReport v2: 404)."""
+
+    status = 404
+
+
+class Conflict(Open311Error):
+    """The change is impossible in the request's current state."""
+
+    status = 409
+
+
+class PayloadTooLarge(Open311Error):
+    """A body over the configured size."""
+
+    status = 413
+
+
+class ServiceUnavailable(Open311Error):
+    """The database cannot be reached right now; retry later."""
+
+    status = 503
+
+
+def surface_of_path(path: str) -> str:
+    """Which surface a URL belongs to, which decides the error format."""
+    if path.startswith("/open311/"):
+        return "open311"
+    if path.startswith("/ogc"):
+        return "ogc"
+    return "json"
+
+
+def open311_format_of_path(path: str) -> str:
+    """The Open311 format asked for by the URL's extension; XML when it cannot be told."""
+    last = path.rsplit("/", 1)[-1]
+    if "." in last and last.rsplit(".", 1)[1].lower() == "json":
+        return "json"
+    return "xml"
+
+
+def render_errors(status: int, descriptions: list[str], headers=None) -> Response:
+    """Render a list of problems in the format of the surface the request came to."""
+    surface = surface_of_path(request.path)
+    if surface == "open311":
+        fmt = open311_format_of_path(request.path)
+        body = [{"code": status, "description": d} for d in descriptions]
+        response = formats.render(body, fmt, root="errors", item="error", status=status)
+    elif surface == "ogc":
+        response = formats.json_response(
+            {"code": _reason(status), "description": "; ".join(descriptions)}, status=status
+        )
+    else:
+        response = formats.json_response(
+            {
+                "code": status,
+                "status": _reason(status),
+                "message": "; ".join(descriptions),
+                "errors": descriptions,
+            },
+            status=status,
+        )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _messages_of(error: HTTPException) -> list[str]:
+    """Flatten webargs/marshmallow validation messages into one sentence per problem."""
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    if not messages:
+        return [error.description or _reason(error.code or 500)]
+    found: list[str] = []
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if isinstance(key, int) or key in {"query", "form", "json", "files", "headers"}:
+                    walk(prefix, inner)
+                else:
+                    walk(str(key), inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(prefix, inner)
+        else:
+            found.append(f"{prefix}: {value}" if prefix and prefix != "_schema" else str(value))
+
+    walk("", messages)
+    return found
+
+
+def render_http_exception(error: HTTPException) -> Response:
+    """werkzeug/flask-smorest HTTP errors (404 routes, 405, 413, validation 400s)."""
+    status = error.code or 500
+    headers = {}
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    return render_errors(status, _messages_of(error), headers)
+
+
+def handle_open311_error(error: Open311Error) -> Response:
+    """Our own errors, raised anywhere below a view."""
+    return render_errors(error.status, error.descriptions, error.headers)
+
+
+def handle_unexpected(error: Exception) -> Response:
+    """5xx: log the traceback, show a generic description, never the internals."""
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(error, HTTPException):
+        return render_http_exception(error)
+    # A lost or refused connection is an outage, not a bug: 503 so that clients retry.
+    if isinstance(error, OperationalError):
+        log.warning("database unavailable: %s", type(error).__name__)
+        return render_errors(
+            503, ["The service is temporarily unavailable; try again shortly."],
+            {"Retry-After": "5"},
+        )
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return render_errors(500, ["Internal server error"])
+
+
+def register_error_handlers(app) -> None:
+    """Attach the renderer for every error class."""
+    app.register_error_handler(Open311Error, handle_open311_error)
+    app.register_error_handler(HTTPException, render_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,23 @@
+"""Extensions, created unbound and attached in create_app (Flask tutorial pattern)."""
+
+from flask_migrate import Migrate
+from flask_smorest import Api
+
+from app.db import db
+
+migrate = Migrate(directory="migrations")
+
+
+class SmorestApi(Api):
+    """flask-smorest's Api whose HTTP errors go through our one renderer (see app.errors)."""
+
+    def handle_http_exception(self, error):  # type: ignore[override]
+        """Render every HTTP error of every surface in one place."""
+        from app.errors import render_http_exception
+
+        return render_http_exception(error)
+
+
+api = SmorestApi()
+
+__all__ = ["api", "db", "migrate"]

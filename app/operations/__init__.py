@@ -1,0 +1,1 @@
+"""The only code that writes. Operations take the session, flush, and never commit."""

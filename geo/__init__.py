@@ -1,0 +1,1 @@
+"""Spatial helpers as SQLAlchemy expressions; spatial SQL lives here, not in handlers."""

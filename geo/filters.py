@@ -1,0 +1,45 @@
+"""Spatial predicates over geography columns, written so that PostgreSQL uses the GiST index."""
+
+from typing import Any
+
+from geoalchemy2 import Geography
+from sqlalchemy import ColumnElement, cast, func
+
+from geo.points import WGS84
+
+
+def point_geography(lat: float, long: float) -> ColumnElement[Any]:
+    """ST_MakePoint(long, lat) as geography (x is longitude!)."""
+    return cast(func.ST_SetSRID(func.ST_MakePoint(long, lat), WGS84), Geography)
+
+
+def within_radius(column: Any, lat: float, long: float, radius_m: float) -> ColumnElement[bool]:
+    """ST_DWithin on geography: metres, index-assisted."""
+    return func.ST_DWithin(column, point_geography(lat, long), radius_m)
+
+
+def distance_m(column: Any, lat: float, long: float) -> ColumnElement[float]:
+    """Distance in metres on the spheroid."""
+    return func.ST_Distance(column, point_geography(lat, long))
+
+
+def nearest_first(column: Any, lat: float, long: float) -> ColumnElement[Any]:
+    """KNN ordering (<->) that the GiST index serves."""
+    return column.op("<->")(point_geography(lat, long))
+
+
+def envelope(min_long: float, min_lat: float, max_long: float, max_lat: float):
+    """A WGS84 box as geometry."""
+    return func.ST_MakeEnvelope(min_long, min_lat, max_long, max_lat, WGS84)
+
+
+def inside_bbox(column: Any, min_long: float, min_lat: float, max_long: float,
+                max_lat: float) -> ColumnElement[bool]:
+    """Geography && box: the bbox operator on the geography GiST index."""
+    return column.op("&&")(cast(envelope(min_long, min_lat, max_long, max_lat), Geography))
+
+
+def covers_point(area: Any, lat: float, long: float) -> ColumnElement[bool]:
+    """A polygon column covers the point (boundary points included)."""
+    return func.ST_Covers(area, func.ST_SetSRID(func.ST_MakePoint(long, lat), WGS84))
+
