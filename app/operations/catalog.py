@@ -169,25 +169,25 @@ def _upsert_services(session: Session, jurisdiction_id: str, specs: list[dict],
         service.public_location = spec["public_location"]
         service.restricted_to = spec["restricted_to"]
         service.active = True
-        service.attributes = [
-            ServiceAttribute(
-                code=a["code"],
-                variable=a["variable"],
-                datatype=a["datatype"],
-                required=a["required"],
-                datatype_description=a["datatype_description"],
-                order=a["order"],
-                description=a["description"],
-                values=a["values"],
-            )
-            for a in spec["attributes"]
-        ]
-        # Replacing the attribute list deletes the old rows before the new ones are inserted.
+        _sync_attributes(service, spec["attributes"])
         session.flush()
     for code, service in existing.items():
         if code not in listed:
             # Kept for the history of its requests; no longer offered.
             service.active = False
+
+
+def _sync_attributes(service: Service, specs: list[dict]) -> None:
+    """Update attributes in place by code, so their rows (and ids) survive a reload."""
+    by_code = {a.code: a for a in service.attributes}
+    wanted = []
+    for spec in specs:
+        attribute = by_code.get(spec["code"]) or ServiceAttribute(code=spec["code"])
+        for name in ("variable", "datatype", "required", "datatype_description", "order",
+                     "description", "values"):
+            setattr(attribute, name, spec[name])
+        wanted.append(attribute)
+    service.attributes = wanted
 
 
 def _upsert_state_codes(session: Session, jurisdiction_id: str, specs: list[dict]) -> None:
