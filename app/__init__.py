@@ -3,6 +3,7 @@
 from flask import Flask
 
 from app.config import build_config
+from app.formats import FORMATS
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -16,9 +17,13 @@ def create_app(config: dict | None = None) -> Flask:
     from app import models  # noqa: F401  (register the tables on the metadata)
     from app.extensions import api, db, migrate
 
+    from app.routing import FormatConverter
+
+    app.url_map.converters["fmt"] = FormatConverter
     db.init_app(app)
     migrate.init_app(app, db)
     api.init_app(app)
+    api.register_converter(FormatConverter, lambda _: {"type": "string", "enum": list(FORMATS)})
 
     from app.open311 import blp as open311_blp
 

@@ -11,63 +11,9 @@ from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
 from app import formats
+from app.exceptions import Open311Error
 
 log = logging.getLogger(__name__)
-
-
-class Open311Error(Exception):
-    """A problem to show the client; `status` is the HTTP status and Open311 error code."""
-
-    status = 400
-
-    def __init__(self, *descriptions: str, status: int | None = None, headers=None) -> None:
-        super().__init__(*descriptions)
-        self.descriptions = list(descriptions) or ["Bad request"]
-        if status is not None:
-            self.status = status
-        self.headers = headers or {}
-
-
-class BadRequest(Open311Error):
-    """Anything wrong with the input that is not one of the cases below (GeoReport v2: 400)."""
-
-    status = 400
-
-
-class Unauthorized(Open311Error):
-    """No or unknown staff token."""
-
-    status = 401
-
-
-class Forbidden(Open311Error):
-    """Missing or wrong api_key, or a role without the right (GeoReport v2: 403)."""
-
-    status = 403
-
-
-class NotFound(Open311Error):
-    """What was asked for does not exist (GeoReport v2: 404)."""
-
-    status = 404
-
-
-class Conflict(Open311Error):
-    """The change is impossible in the request's current state."""
-
-    status = 409
-
-
-class PayloadTooLarge(Open311Error):
-    """A body over the configured size."""
-
-    status = 413
-
-
-class ServiceUnavailable(Open311Error):
-    """The database cannot be reached right now; retry later."""
-
-    status = 503
 
 
 def surface_of_path(path: str) -> str:

@@ -1,8 +1,11 @@
 """GeoReport v2 under /open311/v2/, every endpoint in .json and .xml."""
 
-from flask_smorest import Blueprint
+from app.blueprint import Blueprint
 
 blp = Blueprint(
     "open311", __name__, url_prefix="/open311/v2",
-    description="Open311 GeoReport v2 (JSON and XML)",
+    description="Open311 GeoReport v2. Every path ends in .json or .xml; errors are a list of "
+                "{code, description} in the same format.",
 )
+
+from app.open311 import views  # noqa: E402,F401  (routes register on blp)

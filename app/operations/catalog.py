@@ -44,7 +44,9 @@ def read_geojson_area(path: Path, field: str) -> MultiPolygon:
         elif area.geom_type == "MultiPolygon":
             polygons.extend(area.geoms)
         else:
-            raise CatalogError([f"{field}: must be a Polygon or MultiPolygon, not {area.geom_type}"])
+            raise CatalogError(
+                [f"{field}: must be a Polygon or MultiPolygon, not {area.geom_type}"]
+            )
     if not polygons:
         raise CatalogError([f"{field}: no polygon in {path}"])
     result = MultiPolygon(polygons)

@@ -1,0 +1,32 @@
+"""flask-smorest's Blueprint with the argument parsing every surface shares."""
+
+import flask_smorest
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import MultiDict
+
+
+def _without_empty(values: MultiDict) -> MultiDict:
+    # GeoReport v2 "Optional Arguments": an empty parameter is the same as an absent one
+    # (the open311 PyPI client always sends jurisdiction_id=).
+    return MultiDict([(k, v) for k, v in values.items(multi=True) if v != ""])
+
+
+class Parser(FlaskParser):
+    """400 for invalid input (not 422); empty values dropped; form means query ∪ form, as
+    GeoReport v2 clients put api_key in the query string of a POST."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def load_querystring(self, req, schema):
+        return MultiDictProxy(_without_empty(req.args), schema)
+
+    def load_form(self, req, schema):
+        return MultiDictProxy(_without_empty(req.values), schema)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A flask-smorest blueprint using our Parser."""
+
+    ARGUMENTS_PARSER = Parser()
+

@@ -1,0 +1,23 @@
+"""Finding the jurisdiction a call is about: optional with one, required with several."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.exceptions import BadRequest, NotFound
+from app.models import Jurisdiction
+
+
+def resolve_jurisdiction(session: Session, jurisdiction_id: str | None) -> Jurisdiction:
+    """The jurisdiction named, or the only one; 400 when several and none named, 404 unknown."""
+    if jurisdiction_id:
+        jurisdiction = session.get(Jurisdiction, jurisdiction_id)
+        if jurisdiction is None:
+            raise NotFound(f"jurisdiction_id {jurisdiction_id!r} was not found")
+        return jurisdiction
+    found = session.scalars(select(Jurisdiction).limit(2)).all()
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise NotFound("no jurisdiction is configured on this server")
+    count = session.scalar(select(func.count()).select_from(Jurisdiction))
+    raise BadRequest(f"jurisdiction_id is required: this server serves {count} jurisdictions")

@@ -1,0 +1,115 @@
+"""The GET requests query: selected columns only, so a list of 1000 is one round trip."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import Select, cast, func, select
+from sqlalchemy.orm import Session
+
+from app.exceptions import BadRequest
+from app.models import Department, Jurisdiction, Service, ServiceRequest
+
+MAX_WINDOW = timedelta(days=90)
+MAX_RESULTS = 1000
+
+
+def request_columns() -> list[Any]:
+    """What request_entry needs; agency is the request's current department."""
+    point = cast(ServiceRequest.location, Geometry)
+    return [
+        ServiceRequest.id,
+        ServiceRequest.status,
+        ServiceRequest.status_notes,
+        Service.service_name,
+        Service.service_code,
+        Service.public_location,
+        ServiceRequest.description,
+        Department.name.label("agency_responsible"),
+        ServiceRequest.service_notice,
+        ServiceRequest.requested_at,
+        ServiceRequest.updated_at,
+        ServiceRequest.deadline,
+        ServiceRequest.address,
+        ServiceRequest.address_id,
+        ServiceRequest.zipcode,
+        func.ST_Y(point).label("lat"),
+        func.ST_X(point).label("long"),
+        ServiceRequest.media_urls,
+    ]
+
+
+def base_query(jurisdiction: Jurisdiction) -> Select:
+    """Requests of one jurisdiction with their service and department."""
+    return (
+        select(*request_columns())
+        .join(Service, Service.id == ServiceRequest.service_id)
+        .outerjoin(Department, Department.id == ServiceRequest.department_id)
+        .where(ServiceRequest.jurisdiction_id == jurisdiction.id)
+    )
+
+
+@dataclass
+class RequestFilters:
+    """GET requests parameters after parsing (datetimes aware)."""
+
+    service_request_ids: list[str] = field(default_factory=list)
+    service_codes: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+
+
+def date_window(start: datetime | None, end: datetime | None,
+                now: datetime | None = None) -> tuple[datetime, datetime]:
+    """GeoReport v2 defaults: the last 90 days; with one bound, 90 days from it; a span
+    over 90 days is refused."""
+    now = now or datetime.now(UTC)
+    if start is None and end is None:
+        return now - MAX_WINDOW, now
+    if start is None:
+        return end - MAX_WINDOW, end  # type: ignore[operator]
+    if end is None:
+        return start, start + MAX_WINDOW
+    if end < start:
+        raise BadRequest("end_date is before start_date")
+    if end - start > MAX_WINDOW:
+        raise BadRequest("start_date to end_date spans more than 90 days")
+    return start, end
+
+
+def filtered(query: Select, filters: RequestFilters) -> Select:
+    """Apply the core filters; a service_request_id list overrides the rest (the spec)."""
+    if filters.service_request_ids:
+        ids = [int(i) for i in filters.service_request_ids if i.isdigit() and len(i) < 19]
+        return query.where(ServiceRequest.id.in_(ids))
+    start, end = date_window(filters.start_date, filters.end_date)
+    query = query.where(ServiceRequest.requested_at >= start, ServiceRequest.requested_at <= end)
+    if filters.service_codes:
+        query = query.where(Service.service_code.in_(filters.service_codes))
+    if filters.statuses:
+        query = query.where(ServiceRequest.status.in_(filters.statuses))
+    return query
+
+
+def newest_first(query: Select, limit: int = MAX_RESULTS) -> Select:
+    """Deterministic order so that paging is stable: newest first, then id."""
+    return query.order_by(
+        ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()
+    ).limit(limit)
+
+
+def list_requests(session: Session, jurisdiction: Jurisdiction,
+                  filters: RequestFilters) -> list[Any]:
+    """The rows of GET requests."""
+    return session.execute(newest_first(filtered(base_query(jurisdiction), filters))).all()
+
+
+def one_request(session: Session, jurisdiction: Jurisdiction, service_request_id: str) -> Any:
+    """One row, or None for an id that is not ours."""
+    if not service_request_id.isdigit() or len(service_request_id) > 18:
+        return None
+    return session.execute(
+        base_query(jurisdiction).where(ServiceRequest.id == int(service_request_id))
+    ).first()

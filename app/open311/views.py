@@ -1,0 +1,247 @@
+"""GeoReport v2 routes. Thin: parse, call a query or an operation, render."""
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request
+from flask.views import MethodView
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from app import formats
+from app.datetimes import localize
+from app.exceptions import Forbidden, NotFound
+from app.extensions import db
+from app.lookups import resolve_jurisdiction
+from app.models import Jurisdiction, Service, ServiceRequest
+from app.open311 import blp, queries, render
+from app.operations.access import find_api_key
+from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
+from schemas.open311 import (
+    DiscoverySchema,
+    Open311ErrorSchema,
+    RequestsArgsSchema,
+    ServiceDefinitionSchema,
+    ServiceRequestSchema,
+    ServicesArgsSchema,
+    ServiceSchema,
+    SubmitFormSchema,
+    SubmitResponseSchema,
+    TokenResponseSchema,
+)
+
+_ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+
+
+def _errors_doc(*statuses: int):
+    def decorate(view):
+        for status in statuses:
+            view = blp.alt_response(status, schema=Open311ErrorSchema(many=True),
+                                    description="Open311 error list")(view)
+        return view
+    return decorate
+
+
+@blp.route("/discovery.<fmt:fmt>")
+class Discovery(MethodView):
+    """Service discovery."""
+
+    @blp.response(200, DiscoverySchema)
+    def get(self, fmt: str):
+        """Where this server's endpoints are and what they speak."""
+        changed = db.session.scalar(select(func.max(Jurisdiction.changed_at)))
+        changeset = changed.replace(microsecond=0).isoformat() if changed else None
+        base = current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
+        document = {
+            "changeset": changeset,
+            "contact": current_app.config["OPEN311_CONTACT"],
+            "key_service": current_app.config["OPEN311_KEY_SERVICE"],
+            "endpoints": [
+                {
+                    "specification": render.SPEC_URL,
+                    "url": f"{base}/open311/v2",
+                    "changeset": changeset,
+                    "type": current_app.config["OPEN311_ENDPOINT_TYPE"],
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        }
+        return formats.render(document, fmt, root="discovery")
+
+
+@blp.route("/services.<fmt:fmt>")
+class Services(MethodView):
+    """The service list."""
+
+    @blp.arguments(ServicesArgsSchema, location="query")
+    @blp.response(200, ServiceSchema(many=True))
+    @_errors_doc(400, 404)
+    def get(self, args: dict, fmt: str):
+        """Services offered, ordered by group then name."""
+        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        services = db.session.scalars(
+            select(Service)
+            .where(Service.jurisdiction_id == jurisdiction.id, Service.active.is_(True))
+            .order_by(Service.group, Service.service_name, Service.service_code)
+        ).all()
+        return formats.render([render.service_entry(s) for s in services], fmt,
+                              root="services", item="service")
+
+
+def _service_definition(args: dict, service_code: str, fmt: str):
+    jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+    service = db.session.scalar(
+        select(Service).where(Service.jurisdiction_id == jurisdiction.id,
+                              Service.service_code == service_code,
+                              Service.active.is_(True))
+    )
+    if service is None:
+        raise NotFound(f"service_code {service_code!r} was not found")
+    return formats.render(render.service_definition(service), fmt, root="service_definition")
+
+
+@blp.route("/services/<service_code>.<fmt:fmt>")
+class ServiceDefinition(MethodView):
+    """A service definition."""
+
+    @blp.arguments(ServicesArgsSchema, location="query")
+    @blp.response(200, ServiceDefinitionSchema)
+    @_errors_doc(400, 404)
+    def get(self, args: dict, service_code: str, fmt: str):
+        """The attributes (questions) of a service."""
+        return _service_definition(args, service_code, fmt)
+
+
+@blp.route("/service/<service_code>.<fmt:fmt>")
+class ServiceDefinitionAlias(MethodView):
+    """The singular path some clients use for a service definition."""
+
+    @blp.arguments(ServicesArgsSchema, location="query")
+    @blp.response(200, ServiceDefinitionSchema)
+    @_errors_doc(400, 404)
+    def get(self, args: dict, service_code: str, fmt: str):
+        """Same as services/{service_code}."""
+        return _service_definition(args, service_code, fmt)
+
+
+def _attribute_answers(values: MultiDict) -> dict[str, list[str]]:
+    answers: dict[str, list[str]] = {}
+    for key in values:
+        match = _ATTRIBUTE_KEY.match(key)
+        if match:
+            answers.setdefault(match.group(1), []).extend(values.getlist(key))
+    return answers
+
+
+def render_requests(rows: list[Any], jurisdiction: Jurisdiction, fmt: str):
+    """A list of requests in the requested format."""
+    zone = jurisdiction_zone(jurisdiction)
+    return formats.render([render.request_entry(row, zone) for row in rows], fmt,
+                          root="service_requests", item="request")
+
+
+def jurisdiction_zone(jurisdiction: Jurisdiction) -> ZoneInfo:
+    """The jurisdiction's timezone."""
+    return ZoneInfo(jurisdiction.timezone)
+
+
+@blp.route("/requests.<fmt:fmt>")
+class ServiceRequests(MethodView):
+    """Service requests."""
+
+    @blp.arguments(RequestsArgsSchema, location="query")
+    @blp.response(200, ServiceRequestSchema(many=True))
+    @_errors_doc(400, 404)
+    def get(self, args: dict, fmt: str):
+        """Requests, newest first, at most 1000, by default from the last 90 days."""
+        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        zone = jurisdiction_zone(jurisdiction)
+        filters = queries.RequestFilters(
+            service_request_ids=args.get("service_request_id", []),
+            service_codes=args.get("service_code", []),
+            statuses=args.get("status", []),
+            start_date=localize(args["start_date"], zone) if "start_date" in args else None,
+            end_date=localize(args["end_date"], zone) if "end_date" in args else None,
+        )
+        rows = queries.list_requests(db.session, jurisdiction, filters)
+        return render_requests(rows, jurisdiction, fmt)
+
+    @blp.arguments(SubmitFormSchema, location="form")
+    @blp.response(200, SubmitResponseSchema(many=True))
+    @_errors_doc(400, 403, 404)
+    def post(self, form: dict, fmt: str):
+        """File a request (form-encoded or multipart). Needs an api_key."""
+        api_key = find_api_key(db.session, form.get("api_key"))
+        if api_key is None:
+            raise Forbidden("api_key is missing or not valid")
+        jurisdiction = resolve_jurisdiction(db.session, form.get("jurisdiction_id"))
+        submitted = SubmitForm(
+            service_code=form.get("service_code"),
+            lat=form.get("lat"),
+            long=form.get("long"),
+            address_string=form.get("address_string"),
+            address_id=form.get("address_id"),
+            zipcode=form.get("zipcode"),
+            description=form.get("description"),
+            media_urls=form.get("media_url", []),
+            attributes=_attribute_answers(request.values),
+            reporter={k: form[k] for k in REPORTER_FIELDS if form.get(k)},
+        )
+        service_request = submit_request(
+            db.session, jurisdiction, submitted,
+            Actor(label=f"api_key:{api_key.name}", api_key_id=api_key.id),
+        )
+        db.session.commit()
+        return formats.render([submit_response(service_request)], fmt,
+                              root="service_requests", item="request")
+
+
+def submit_response(service_request: ServiceRequest) -> dict[str, Any]:
+    """GeoReport v2 POST response: an id for realtime, a token for batch, neither for
+    blackbox."""
+    entry: dict[str, Any] = {}
+    if service_request.service.type == "realtime":
+        entry["service_request_id"] = str(service_request.id)
+    elif service_request.service.type == "batch":
+        entry["token"] = service_request.token
+    entry["service_notice"] = service_request.service_notice
+    return entry
+
+
+@blp.route("/requests/<service_request_id>.<fmt:fmt>")
+class ServiceRequestById(MethodView):
+    """One service request."""
+
+    @blp.arguments(ServicesArgsSchema, location="query")
+    @blp.response(200, ServiceRequestSchema(many=True))
+    @_errors_doc(400, 404)
+    def get(self, args: dict, service_request_id: str, fmt: str):
+        """A list holding the one request (the spec's shape)."""
+        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        row = queries.one_request(db.session, jurisdiction, service_request_id)
+        if row is None:
+            raise NotFound(f"service_request_id {service_request_id!r} was not found")
+        return render_requests([row], jurisdiction, fmt)
+
+
+@blp.route("/tokens/<token>.<fmt:fmt>")
+class TokenById(MethodView):
+    """The request behind a batch token."""
+
+    @blp.arguments(ServicesArgsSchema, location="query")
+    @blp.response(200, TokenResponseSchema(many=True))
+    @_errors_doc(400, 404)
+    def get(self, args: dict, token: str, fmt: str):
+        """The service_request_id a token stands for."""
+        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        service_request = db.session.scalar(
+            select(ServiceRequest).where(ServiceRequest.token == token,
+                                         ServiceRequest.jurisdiction_id == jurisdiction.id)
+        )
+        if service_request is None:
+            raise NotFound(f"token {token!r} was not found")
+        return formats.render(
+            [{"service_request_id": str(service_request.id), "token": token}], fmt,
+            root="service_requests", item="request",
+        )

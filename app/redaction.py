@@ -1,0 +1,114 @@
+"""One redaction rule for every public output (Open311 GETs, public API, exports, feeds, OGC,
+tiles).
+
+- Reporter fields never leave: they live in `reporters`, which no public query selects.
+- Emails and phone numbers inside free text are masked.
+- A service's `public_location` decides the coordinates: `exact`, `block` (snapped to a
+  ~100 m grid, so a report is placed on its block, not at a house) or `hidden` (none).
+Python helpers serve row-by-row renderers; the SQL expressions serve queries that build their
+output inside PostgreSQL (GeoJSON aggregates, vector tiles).
+"""
+
+import math
+import re
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import case, cast, func, literal
+from sqlalchemy.sql.elements import ColumnElement
+
+EXACT, BLOCK, HIDDEN = "exact", "block", "hidden"
+# ~100 m: 0.001 degree of latitude is 111 m; longitude steps shrink with latitude, which is
+# acceptable for a privacy grid (cells are never larger than this).
+BLOCK_GRID_DEGREES = 0.001
+
+EMAIL_MASK = "[email removed]"
+PHONE_MASK = "[phone removed]"
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# 7+ digits with the usual separators, optionally international: (312) 555-0100,
+# +44 20 7946 0958, 312.555.0100. Dates and short numbers (house numbers) do not match.
+_PHONE = re.compile(
+    r"(?<![\w/])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)[\s.\-]?)?"
+    r"\d{2,4}(?:[\s.\-]\d{2,4}){1,4}(?![\w/])"
+)
+_DIGITS = re.compile(r"\d")
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = len(_DIGITS.findall(text))
+    # 7 to 15 digits (E.164 maximum) with separators is a phone number; dates
+    # (2026-11-22: 8 digits) are protected by requiring no two-dash ISO shape.
+    if 7 <= digits <= 15 and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return PHONE_MASK
+    return text
+
+
+def mask_text(text: str | None) -> str | None:
+    """Mask emails and phone numbers inside free text shown to the public."""
+    if not text:
+        return text
+    return _PHONE.sub(_mask_phone, _EMAIL.sub(EMAIL_MASK, text))
+
+
+def snap(value: float, grid: float = BLOCK_GRID_DEGREES) -> float:
+    """The centre of the grid cell holding `value`."""
+    return round((math.floor(value / grid) + 0.5) * grid, 6)
+
+
+def public_lat_long(lat: float | None, long: float | None,
+                    policy: str) -> tuple[float | None, float | None]:
+    """The coordinates the public may see under a service's public_location."""
+    if lat is None or long is None or policy == HIDDEN:
+        return None, None
+    if policy == BLOCK:
+        return snap(lat), snap(long)
+    return lat, long
+
+
+_HOUSE_NUMBER = re.compile(r"^\s*(\d+)[A-Za-z]?(?:[-/]\d+[A-Za-z]?)?\s+(.+)$")
+
+
+def public_address(address: str | None, address_id: str | None,
+                   policy: str) -> tuple[str | None, str | None]:
+    """(address, address_id) the public may see: a house number would undo `block`, so it
+    becomes its hundred block ("1234 Main St" -> "1200 block of Main St")."""
+    if policy == HIDDEN or not address:
+        return None, None
+    if policy == BLOCK:
+        match = _HOUSE_NUMBER.match(address)
+        if match:
+            return f"{int(match.group(1)) // 100 * 100} block of {match.group(2)}", None
+        return address, None
+    return address, address_id
+
+
+def public_geometry_sql(location: Any, policy: Any) -> ColumnElement[Any]:
+    """SQL: the request's point as geometry(4326) after the policy (NULL when hidden)."""
+    geometry = cast(location, Geometry(srid=4326))
+    snapped = func.ST_SetSRID(
+        func.ST_MakePoint(
+            (func.floor(func.ST_X(geometry) / BLOCK_GRID_DEGREES) + 0.5) * BLOCK_GRID_DEGREES,
+            (func.floor(func.ST_Y(geometry) / BLOCK_GRID_DEGREES) + 0.5) * BLOCK_GRID_DEGREES,
+        ),
+        4326,
+    )
+    return case(
+        (policy == literal(HIDDEN), None),
+        (policy == literal(BLOCK), snapped),
+        else_=geometry,
+    )
+
+
+def mask_text_sql(text: Any) -> ColumnElement[str]:
+    """SQL twin of mask_text, for outputs built in PostgreSQL (same patterns, POSIX syntax)."""
+    no_email = func.regexp_replace(text, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+                                   EMAIL_MASK, "g")
+    return func.regexp_replace(
+        no_email,
+        r"(\+[0-9]{1,3}[ .-]?)?(\([0-9]{2,4}\)[ .-]?)?[0-9]{2,4}([ .-][0-9]{2,4}){2,4}",
+        PHONE_MASK,
+        "g",
+    )
+
