@@ -26,8 +26,12 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_converter(FormatConverter, lambda _: {"type": "string", "enum": list(FORMATS)})
 
     from app.open311 import blp as open311_blp
+    from app.public import blp as public_blp
+    from app.staff import blp as staff_blp
 
     api.register_blueprint(open311_blp)
+    api.register_blueprint(public_blp)
+    api.register_blueprint(staff_blp)
 
     from app.errors import register_error_handlers
 

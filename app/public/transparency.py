@@ -1,0 +1,1 @@
+"""Public routes (see app/public/__init__.py)."""

@@ -1,0 +1,8 @@
+"""The authenticated workflow for 311 agents and departments, under /api/v1/staff."""
+
+from app.blueprint import Blueprint
+
+blp = Blueprint(
+    "staff", __name__, url_prefix="/api/v1/staff",
+    description="Staff workflow (bearer token)",
+)
