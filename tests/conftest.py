@@ -125,3 +125,22 @@ def make_request(db_session, services):
         return ServiceRequestFactory(service=services[service_code], **kwargs)
 
     return make
+
+
+@pytest.fixture
+def live_server(app, db_session):
+    """The app on a real loopback socket, for HTTP clients; it shares the test's transaction,
+    so requests are served one at a time."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
