@@ -4,6 +4,7 @@ from flask import Flask
 
 from app.config import build_config
 from app.formats import FORMATS
+from schemas.fields import W3CDateTime
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -23,13 +24,16 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db)
     api.init_app(app)
+    api.register_field(W3CDateTime, "string", "date-time")
     api.register_converter(FormatConverter, lambda _: {"type": "string", "enum": list(FORMATS)})
 
     from app.open311 import blp as open311_blp
+    from app.open311 import document_xml_responses
     from app.public import blp as public_blp
     from app.staff import blp as staff_blp
 
     api.register_blueprint(open311_blp)
+    document_xml_responses(api.spec)
     api.register_blueprint(public_blp)
     api.register_blueprint(staff_blp)
 

@@ -4,12 +4,15 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 
 from app.db import db
+from schemas.errors import ApiErrorSchema
 
 migrate = Migrate(directory="migrations")
 
 
 class SmorestApi(Api):
     """flask-smorest's Api whose HTTP errors go through our one renderer (see app.errors)."""
+
+    ERROR_SCHEMA = ApiErrorSchema
 
     def handle_http_exception(self, error):  # type: ignore[override]
         """Render every HTTP error of every surface in one place."""

@@ -7,6 +7,8 @@ from alembic import context
 from flask import current_app
 from geoalchemy2 import alembic_helpers
 
+from migrations.env_options import include_object
+
 config = context.config
 if config.config_file_name:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -22,13 +24,6 @@ def _engine():
 config.set_main_option(
     "sqlalchemy.url", _engine().url.render_as_string(hide_password=False).replace("%", "%%")
 )
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    """Compare only our own tables: PostGIS ships spatial_ref_sys and friends."""
-    if type_ == "table" and name in {"spatial_ref_sys"}:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def run_migrations_offline() -> None:

@@ -9,3 +9,20 @@ blp = Blueprint(
 )
 
 from app.open311 import views  # noqa: E402,F401  (routes register on blp)
+
+
+def document_xml_responses(spec) -> None:
+    """Every GeoReport v2 path answers text/xml as well as JSON, by its {fmt} extension; the
+    OpenAPI document says so, so that clients and fuzzers expect both."""
+    for path, operations in spec._paths.items():
+        if not path.startswith(blp.url_prefix):
+            continue
+        for operation in operations.values():
+            if not isinstance(operation, dict):  # path-level parameters
+                continue
+            for response in operation.get("responses", {}).values():
+                content = response.get("content") if isinstance(response, dict) else None
+                if content and "application/json" in content:
+                    content["text/xml"] = {"schema": {"type": "string",
+                                                      "description": "The same document in "
+                                                                     "GeoReport v2 XML"}}
