@@ -53,7 +53,9 @@ def app(database_url, tmp_path_factory):
             "PUBLIC_BASE_URL": "http://localhost",
         }
     )
-    return application
+    yield application
+    with application.app_context():
+        flask_db.engine.dispose()
 
 
 @pytest.fixture
