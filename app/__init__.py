@@ -17,7 +17,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401  (register the tables on the metadata)
     from app.extensions import api, db, migrate
-
     from app.routing import FormatConverter
 
     app.url_map.converters["fmt"] = FormatConverter
@@ -38,8 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_blueprint(staff_blp)
 
     from app.errors import register_error_handlers
+    from app.http_headers import register_response_headers
 
     register_error_handlers(app)
+    register_response_headers(app)
 
     from app.cli import register_commands
 

@@ -13,8 +13,8 @@ def _without_empty(values: MultiDict) -> MultiDict:
 
 
 class Parser(FlaskParser):
-    """400 for invalid input (not 422); empty values dropped; form means query ∪ form, as
-    GeoReport v2 clients put api_key in the query string of a POST."""
+    """400 for invalid input (not 422); empty values dropped; "form" means the query string
+    plus the form, as GeoReport v2 clients put api_key in the query string of a POST."""
 
     DEFAULT_VALIDATION_STATUS = 400
 

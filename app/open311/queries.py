@@ -69,7 +69,8 @@ def date_window(start: datetime | None, end: datetime | None,
     if start is None and end is None:
         return now - MAX_WINDOW, now
     if start is None:
-        return end - MAX_WINDOW, end  # type: ignore[operator]
+        assert end is not None
+        return end - MAX_WINDOW, end
     if end is None:
         return start, start + MAX_WINDOW
     if end < start:
@@ -103,7 +104,7 @@ def newest_first(query: Select, limit: int = MAX_RESULTS) -> Select:
 def list_requests(session: Session, jurisdiction: Jurisdiction,
                   filters: RequestFilters) -> list[Any]:
     """The rows of GET requests."""
-    return session.execute(newest_first(filtered(base_query(jurisdiction), filters))).all()
+    return list(session.execute(newest_first(filtered(base_query(jurisdiction), filters))))
 
 
 def one_request(session: Session, jurisdiction: Jurisdiction, service_request_id: str) -> Any:

@@ -18,6 +18,7 @@ from app.models import (
     Reporter,
     RequestUpdate,
     Service,
+    ServiceAttribute,
     ServiceRequest,
 )
 from app.security import new_secret
@@ -99,94 +100,115 @@ def sla_notice(service: Service) -> str | None:
     return None
 
 
+class _Invalid(ValueError):
+    """One attribute answer that does not fit its datatype."""
+
+
+def _list_value(attribute: ServiceAttribute, values: list[str]) -> Any:
+    keys = {v["key"] for v in attribute.values}
+    unknown = [v for v in values if v not in keys]
+    if unknown:
+        raise _Invalid(f"{', '.join(map(repr, unknown))} not among {', '.join(sorted(keys))}")
+    if attribute.datatype == "multivaluelist":
+        return list(dict.fromkeys(values))
+    return values[0]
+
+
+def _number(value: str) -> int | float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise _Invalid("must be a number")
+    return int(number) if number.is_integer() else number
+
+
+def _datetime(value: str) -> str:
+    try:
+        return parse_w3c(value).isoformat()
+    except ValueError:
+        raise _Invalid("must be a W3C datetime, e.g. 2026-01-31T14:00:00Z") from None
+
+
+def _text(limit: int):
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise _Invalid(f"is longer than {limit} characters")
+        return value
+    return check
+
+
+# Single-value datatypes: how to read the one answer.
+_SCALAR_READERS = {
+    "number": _number,
+    "datetime": _datetime,
+    "string": _text(MAX_STRING_ATTRIBUTE),
+    "text": _text(MAX_TEXT_ATTRIBUTE),
+}
+
+
 def validate_attributes(service: Service, sent: dict[str, list[str]]) -> tuple[dict, list[str]]:
-    """Answers checked against the service definition; returns (answers, problems)."""
+    """Answers checked against the service definition; returns (answers, problems).
+    Codes the service does not define are ignored (checklist 18)."""
     answers: dict[str, Any] = {}
     problems: list[str] = []
     for attribute in service.attributes:
+        label = f"attribute[{attribute.code}]"
         values = [v for v in sent.get(attribute.code, []) if v != ""]
         if not values:
             if attribute.required and attribute.variable:
-                problems.append(f"attribute[{attribute.code}] is required: "
-                                f"{attribute.description}")
+                problems.append(f"{label} is required: {attribute.description}")
             continue
-        keys = {v["key"] for v in attribute.values}
-        label = f"attribute[{attribute.code}]"
-        if attribute.datatype == "multivaluelist":
-            unknown = [v for v in values if v not in keys]
-            if unknown:
-                problems.append(f"{label}: {', '.join(map(repr, unknown))} not among "
-                                f"{', '.join(sorted(keys))}")
-            else:
-                answers[attribute.code] = list(dict.fromkeys(values))
-            continue
-        if len(values) > 1:
+        if attribute.datatype != "multivaluelist" and len(values) > 1:
             problems.append(f"{label} takes one value")
             continue
-        value = values[0]
-        if attribute.datatype == "singlevaluelist":
-            if value not in keys:
-                problems.append(f"{label}: {value!r} not among {', '.join(sorted(keys))}")
+        try:
+            if attribute.datatype in ("singlevaluelist", "multivaluelist"):
+                answers[attribute.code] = _list_value(attribute, values)
             else:
-                answers[attribute.code] = value
-        elif attribute.datatype == "number":
-            try:
-                number = float(value)
-            except ValueError:
-                number = math.nan
-            if not math.isfinite(number):
-                problems.append(f"{label} must be a number")
-            else:
-                answers[attribute.code] = int(number) if number.is_integer() else number
-        elif attribute.datatype == "datetime":
-            try:
-                answers[attribute.code] = parse_w3c(value).isoformat()
-            except ValueError:
-                problems.append(f"{label} must be a W3C datetime, e.g. 2026-01-31T14:00:00Z")
-        else:
-            limit = MAX_TEXT_ATTRIBUTE if attribute.datatype == "text" else MAX_STRING_ATTRIBUTE
-            if len(value) > limit:
-                problems.append(f"{label} is longer than {limit} characters")
-            else:
-                answers[attribute.code] = value
+                answers[attribute.code] = _SCALAR_READERS[attribute.datatype](values[0])
+        except _Invalid as invalid:
+            problems.append(f"{label}: {invalid}")
     return answers, problems
 
 
-def _locate(session: Session, jurisdiction: Jurisdiction, form: SubmitForm,
-            problems: list[str]) -> tuple[Any, str | None, str | None]:
-    """(point, address, zipcode) from lat/long, address_id or address_string."""
-    has_lat, has_long = bool(form.lat), bool(form.long)
-    if has_lat != has_long:
-        problems.append("lat and long must be given together")
-        return None, None, None
-    if has_lat:
-        try:
-            point = parse_lat_long(form.lat, form.long)  # type: ignore[arg-type]
-        except InvalidPoint as error:
-            problems.append(str(error))
-            return None, None, None
-        if jurisdiction.boundary is not None and not session.scalar(
-            select(func.ST_Covers(jurisdiction.boundary,
-                                  func.ST_SetSRID(func.ST_MakePoint(point.x, point.y), 4326)))
-        ):
-            problems.append(
-                f"the location ({point.y}, {point.x}) is outside {jurisdiction.name}'s boundary"
-            )
-            return None, None, None
-        return to_geography(point), form.address_string, form.zipcode
+def _point_in_boundary(session: Session, jurisdiction: Jurisdiction, lat: str,
+                       long: str) -> Any:
+    """The point of lat/long, checked against the boundary; raises _Invalid."""
+    try:
+        point = parse_lat_long(lat, long)
+    except InvalidPoint as error:
+        raise _Invalid(str(error)) from None
+    if jurisdiction.boundary is not None and not session.scalar(
+        select(func.ST_Covers(jurisdiction.boundary,
+                              func.ST_SetSRID(func.ST_MakePoint(point.x, point.y), 4326)))
+    ):
+        raise _Invalid(
+            f"the location ({point.y}, {point.x}) is outside {jurisdiction.name}'s boundary"
+        )
+    return to_geography(point)
+
+
+def _locate(session: Session, jurisdiction: Jurisdiction,
+            form: SubmitForm) -> tuple[Any, str | None, str | None]:
+    """(point, address, zipcode) from lat/long, address_id or address_string; raises _Invalid."""
+    if bool(form.lat) != bool(form.long):
+        raise _Invalid("lat and long must be given together")
+    if form.lat and form.long:
+        point = _point_in_boundary(session, jurisdiction, form.lat, form.long)
+        return point, form.address_string, form.zipcode
     if form.address_id:
         address = session.scalar(
             select(Address).where(Address.jurisdiction_id == jurisdiction.id,
                                   Address.address_id == form.address_id)
         )
         if address is None:
-            problems.append(f"address_id {form.address_id!r} is not a known address")
-            return None, None, None
+            raise _Invalid(f"address_id {form.address_id!r} is not a known address")
         return address.location, address.address, address.zipcode or form.zipcode
     if form.address_string:
         return None, form.address_string, form.zipcode
-    problems.append("a location is required: lat and long, address_string or address_id")
-    return None, None, None
+    raise _Invalid("a location is required: lat and long, address_string or address_id")
 
 
 def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitForm,
@@ -197,7 +219,11 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         raise Forbidden(f"service_code {service.service_code!r} may only be filed by "
                         f"{', '.join(service.restricted_to)} staff")
     problems: list[str] = []
-    location, address, zipcode = _locate(session, jurisdiction, form, problems)
+    try:
+        location, address, zipcode = _locate(session, jurisdiction, form)
+    except _Invalid as invalid:
+        problems.append(str(invalid))
+        location, address, zipcode = None, None, None
     answers, attribute_problems = validate_attributes(service, form.attributes)
     problems.extend(attribute_problems)
     if form.description and len(form.description) > MAX_DESCRIPTION:

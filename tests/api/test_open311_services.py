@@ -29,7 +29,9 @@ def test_service_definition_lists_attributes_in_order_with_values(client, jurisd
     response = client.get(f"/open311/v2/services/POTHOLE.{fmt}")
     definition = body(response, fmt)
     assert definition["service_code"] == "POTHOLE"
-    attributes = definition["attributes"] if fmt == "json" else definition["attributes"]["attribute"]
+    attributes = definition["attributes"]
+    if fmt == "xml":
+        attributes = attributes["attribute"]
     assert [a["code"] for a in attributes] == ["SIZE", "DEPTH"]
     size = attributes[0]
     assert size["required"] == scalar(True, fmt)

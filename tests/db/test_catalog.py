@@ -97,5 +97,5 @@ def test_boundary_must_be_a_polygon(db_session, tmp_path):
 jurisdiction: {id: x.example.gov, name: X, timezone: UTC, boundary: b.geojson}
 services: [{service_code: A, service_name: A}]
 """)
-    with pytest.raises(CatalogError, match="jurisdiction.boundary: must be a Polygon"):
+    with pytest.raises(CatalogError, match=r"jurisdiction\.boundary: must be a Polygon"):
         load_catalog(db_session, path)

@@ -1,0 +1,32 @@
+import pytest
+
+from tests.open311_client import body
+
+
+@pytest.mark.parametrize("path", ["/open311/v2/services.json", "/open311/v2/nothing.xml",
+                                  "/api/v1/public/nothing"])
+def test_every_response_carries_the_security_headers(client, jurisdiction, path):
+    headers = client.get(path).headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_body_over_the_limit_is_413_in_the_open311_format(app, client, jurisdiction, api_key,
+                                                          fmt):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post(f"/open311/v2/requests.{fmt}",
+                           data={"api_key": api_key, "description": "x" * (limit + 1)})
+    assert response.status_code == 413
+    assert [int(e["code"]) for e in body(response, fmt)] == [413]
+
+
+def test_access_log_never_records_query_strings():
+    import runpy
+    from pathlib import Path
+
+    settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    assert "%(U)s" in settings["access_log_format"]
+    assert "%(r)s" not in settings["access_log_format"]
+    assert "%(q)s" not in settings["access_log_format"]
