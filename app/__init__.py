@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
     api.register_converter(FormatConverter, lambda _: {"type": "string", "enum": list(FORMATS)})
 
+    from app.maps import ogc_blp, tiles_blp
     from app.open311 import blp as open311_blp
     from app.public import blp as public_blp
     from app.staff import blp as staff_blp
@@ -32,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_blueprint(open311_blp)
     api.register_blueprint(public_blp)
     api.register_blueprint(staff_blp)
+    api.register_blueprint(ogc_blp)
+    api.register_blueprint(tiles_blp)
 
     from app.errors import register_error_handlers
 
