@@ -75,7 +75,7 @@ def as_feature(feature_id: Any, geometry: Any, properties: dict[str, Any]) -> Co
     )
 
 
-def feature_collection(matching: Select, feature: ColumnElement[Any], sort_key: Any,
+def feature_collection(matching: Select, feature: ColumnElement[Any], sort_key: Any, *,
                        limit: int, offset: int, links: list[dict], next_link: dict,
                        time_stamp: str) -> Select:
     """SQL: a page of `matching` (a select whose FROM and WHERE give the rows; its columns are

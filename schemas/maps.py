@@ -1,7 +1,7 @@
 """Query arguments of the map layers (OGC API - Features, vector tiles)."""
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
@@ -39,7 +39,7 @@ class Interval(fields.Field):
         if part in ("", OPEN_END):
             return None
         try:
-            return parse_w3c(part, UTC)
+            return parse_w3c(part)
         except ValueError:
             raise ValidationError(
                 f"{part[:40]!r} is not an RFC 3339 datetime, e.g. 2026-01-31T14:00:00Z"

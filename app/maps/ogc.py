@@ -120,7 +120,12 @@ def _temporal_extent() -> list[str | None]:
         .scalar_subquery()
     )
     first = db.session.scalar(select(func.min(oldest)).select_from(Jurisdiction))
-    return [first.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z") if first else None, None]
+    return [rfc3339_utc(first) if first else None, None]
+
+
+def rfc3339_utc(moment: datetime) -> str:
+    """Seconds precision in UTC with a Z, as OGC documents write times."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def collection_document(collection_id: str) -> dict[str, Any]:
@@ -204,9 +209,10 @@ def _geojson(body: str) -> Response:
 
 def _items(collection_id: str, matching, feature, sort_key, args: dict) -> Response:
     links, next_link = _page_links(collection_id, args["limit"], args["offset"])
-    time_stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    statement = feature_collection(matching, feature, sort_key, args["limit"], args["offset"],
-                                   links, next_link, time_stamp)
+    statement = feature_collection(
+        matching, feature, sort_key, limit=args["limit"], offset=args["offset"], links=links,
+        next_link=next_link, time_stamp=rfc3339_utc(datetime.now(UTC)),
+    )
     return _geojson(db.session.scalar(statement))
 
 
@@ -298,8 +304,8 @@ class RequestQueryables(MethodView):
         root = base_url()
         properties = {}
         for name, queryable in layers.REQUEST_QUERYABLES.items():
-            entry = {"title": name, "description": queryable.description,
-                     **layers.JSON_SCHEMA_TYPES[queryable.kind]}
+            entry: dict[str, Any] = {"title": name, "description": queryable.description,
+                                     **layers.JSON_SCHEMA_TYPES[queryable.kind]}
             if queryable.enum:
                 entry["enum"] = list(queryable.enum)
             properties[name] = entry
