@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_field(W3CDateTime, "string", "date-time")
     api.register_converter(FormatConverter, lambda _: {"type": "string", "enum": list(FORMATS)})
 
+    from app.maps import ogc_blp, tiles_blp
     from app.open311 import blp as open311_blp
     from app.open311 import document_xml_responses
     from app.public import blp as public_blp
@@ -35,6 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
     document_xml_responses(api.spec)
     api.register_blueprint(public_blp)
     api.register_blueprint(staff_blp)
+    api.register_blueprint(ogc_blp)
+    api.register_blueprint(tiles_blp)
 
     from app.errors import register_error_handlers
     from app.http_headers import register_response_headers

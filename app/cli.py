@@ -15,6 +15,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(catalog_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(tiles_group)
 
 
 @click.group("catalog")
@@ -76,6 +77,21 @@ def demo_load(count: int, seed: int) -> None:
     summary = load_demo(db.session, count=count, seed=seed)
     db.session.commit()
     click.echo(summary)
+
+
+@click.group("tiles")
+def tiles_group() -> None:
+    """Vector tiles."""
+
+
+@tiles_group.command("refresh")
+def tiles_refresh() -> None:
+    """Recompute the low-zoom grid of the request tiles (run it every few minutes)."""
+    from geo.tiles import refresh_grid
+
+    refresh_grid(db.session)
+    db.session.commit()
+    click.echo("request_tile_grid refreshed")
 
 
 def main() -> None:

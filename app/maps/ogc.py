@@ -1,0 +1,320 @@
+"""OGC API - Features at /ogc: landing page, conformance, collections, items, queryables.
+
+What QGIS reads (its OAPIF provider): the landing page's `service-desc` link typed
+application/vnd.oai.openapi+json;version=3.0 and its `data` link; the literal
+/ogc/collections/{id}/items paths in the OpenAPI document with `limit` (default and maximum) and
+the property filters; `next` links typed application/geo+json; the Part 3 conformance classes,
+so that it pushes its filters to the server as CQL2 text.
+"""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from sqlalchemy import func, select
+
+from app import formats
+from app.exceptions import BadRequest, NotFound
+from app.extensions import db
+from app.maps import layers, ogc_blp
+from app.maps.cql import parse_filter
+from app.models import District, Jurisdiction, Service, ServiceRequest
+from geo.features import extent_of, feature_collection, intersects_bbox
+from schemas.maps import FormatArgsSchema, ItemsArgsSchema, RequestItemsArgsSchema
+
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA_JSON = "application/schema+json"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+]
+
+COLLECTIONS = {
+    "requests": {
+        "title": "Service requests",
+        "description": "Every public 311 service request (redacted: no personal data; "
+                       "locations per the service's public_location, hidden ones without "
+                       "geometry)",
+    },
+    "districts": {
+        "title": "Districts",
+        "description": "Council districts and wards that requests are assigned to",
+    },
+}
+
+
+def base_url() -> str:
+    """The public root of this server, for absolute links."""
+    return current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
+
+
+def link(href: str, rel: str, media_type: str, title: str) -> dict[str, str]:
+    """An OGC API link object."""
+    return {"href": href, "rel": rel, "type": media_type, "title": title}
+
+
+def ogc_json(document: Any) -> Response:
+    """A JSON document of this surface."""
+    return formats.json_response(document)
+
+
+@ogc_blp.route("/")
+class LandingPage(MethodView):
+    """The OGC API landing page."""
+
+    @ogc_blp.arguments(FormatArgsSchema, location="query")
+    def get(self, _args: dict):
+        """Links to the API definition, the conformance classes and the collections."""
+        root = base_url()
+        return ogc_json({
+            "title": "Service requests as map layers",
+            "description": "OGC API - Features over this city's public 311 requests",
+            "links": [
+                link(f"{root}/ogc", "self", JSON, "This document"),
+                link(f"{root}/openapi.json", "service-desc", OPENAPI_JSON,
+                     "The API definition (OpenAPI 3.0)"),
+                link(f"{root}/ogc/conformance", "conformance", JSON, "Conformance classes"),
+                link(f"{root}/ogc/collections", "data", JSON, "The collections"),
+            ],
+        })
+
+
+@ogc_blp.route("/conformance")
+class Conformance(MethodView):
+    """The conformance declaration."""
+
+    @ogc_blp.arguments(FormatArgsSchema, location="query")
+    def get(self, _args: dict):
+        """The OGC conformance classes this server implements."""
+        return ogc_json({"conformsTo": CONFORMANCE})
+
+
+def _temporal_extent() -> list[str | None]:
+    # The oldest request of each jurisdiction through the (jurisdiction, requested_at) index,
+    # not a scan of every request; the end is open since requests keep coming.
+    oldest = (
+        select(ServiceRequest.requested_at)
+        .where(ServiceRequest.jurisdiction_id == Jurisdiction.id)
+        .order_by(ServiceRequest.requested_at)
+        .limit(1)
+        .correlate(Jurisdiction)
+        .scalar_subquery()
+    )
+    first = db.session.scalar(select(func.min(oldest)).select_from(Jurisdiction))
+    return [rfc3339_utc(first) if first else None, None]
+
+
+def rfc3339_utc(moment: datetime) -> str:
+    """Seconds precision in UTC with a Z, as OGC documents write times."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def collection_document(collection_id: str) -> dict[str, Any]:
+    """One collection's metadata with extents and links."""
+    root = base_url()
+    here = f"{root}/ogc/collections/{collection_id}"
+    if collection_id == "requests":
+        bbox = extent_of(db.session, Jurisdiction.boundary)
+        extent: dict[str, Any] = {"temporal": {"interval": [_temporal_extent()],
+                                               "trs": GREGORIAN}}
+    else:
+        bbox = extent_of(db.session, District.geom)
+        extent = {}
+    extent["spatial"] = {"bbox": [bbox or [-180.0, -90.0, 180.0, 90.0]], "crs": CRS84}
+    links = [
+        link(here, "self", JSON, "This collection"),
+        link(f"{here}/items", "items", GEOJSON, "The features"),
+    ]
+    if collection_id == "requests":
+        links.append(link(f"{here}/queryables",
+                          "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                          SCHEMA_JSON, "Properties a filter may use"))
+    return {
+        "id": collection_id,
+        **COLLECTIONS[collection_id],
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "extent": extent,
+        "links": links,
+    }
+
+
+@ogc_blp.route("/collections")
+class Collections(MethodView):
+    """The feature collections."""
+
+    @ogc_blp.arguments(FormatArgsSchema, location="query")
+    def get(self, _args: dict):
+        """requests and districts, with their extents."""
+        root = base_url()
+        return ogc_json({
+            "links": [link(f"{root}/ogc/collections", "self", JSON, "This document")],
+            "collections": [collection_document(c) for c in COLLECTIONS],
+        })
+
+
+@ogc_blp.route("/collections/<collection_id>")
+class CollectionById(MethodView):
+    """One feature collection."""
+
+    @ogc_blp.arguments(FormatArgsSchema, location="query")
+    def get(self, _args: dict, collection_id: str):
+        """A collection's metadata."""
+        if collection_id not in COLLECTIONS:
+            raise NotFound(f"collection {collection_id!r} does not exist; "
+                           f"collections: {', '.join(COLLECTIONS)}")
+        return ogc_json(collection_document(collection_id))
+
+
+def _page_links(collection_id: str, limit: int, offset: int) -> tuple[list[dict], dict]:
+    here = f"{base_url()}/ogc/collections/{collection_id}/items"
+    query = request.args.to_dict(flat=False)
+
+    def at(new_offset: int) -> str:
+        return f"{here}?{urlencode({**query, 'offset': [new_offset]}, doseq=True)}"
+
+    links = [
+        link(at(offset), "self", GEOJSON, "This page"),
+        link(f"{base_url()}/ogc/collections/{collection_id}", "collection", JSON,
+             "The collection"),
+    ]
+    if offset > 0:
+        links.append(link(at(max(offset - limit, 0)), "prev", GEOJSON, "Previous page"))
+    return links, link(at(offset + limit), "next", GEOJSON, "Next page")
+
+
+def _geojson(body: str) -> Response:
+    return Response(body, content_type=f"{GEOJSON}; charset=utf-8")
+
+
+def _items(collection_id: str, matching, feature, sort_key, args: dict) -> Response:
+    links, next_link = _page_links(collection_id, args["limit"], args["offset"])
+    statement = feature_collection(
+        matching, feature, sort_key, limit=args["limit"], offset=args["offset"], links=links,
+        next_link=next_link, time_stamp=rfc3339_utc(datetime.now(UTC)),
+    )
+    return _geojson(db.session.scalar(statement))
+
+
+def request_conditions(args: dict) -> list[Any]:
+    """SQL conditions for the items parameters of the requests collection."""
+    conditions: list[Any] = []
+    if "bbox" in args:
+        conditions.append(intersects_bbox(layers.REQUEST_GEOMETRY, ServiceRequest.location,
+                                          tuple(args["bbox"]), layers.BLOCK_INDEX_MARGIN))
+    if "datetime" in args:
+        start, end = args["datetime"]
+        if start is not None:
+            conditions.append(ServiceRequest.requested_at >= start)
+        if end is not None:
+            conditions.append(ServiceRequest.requested_at <= end)
+    if args.get("service_code"):
+        conditions.append(Service.service_code.in_(args["service_code"]))
+    if "status" in args:
+        conditions.append(ServiceRequest.status == args["status"])
+    if "filter" in args:
+        conditions.append(parse_filter(args["filter"], layers.REQUEST_QUERYABLES))
+    return conditions
+
+
+@ogc_blp.route("/collections/requests/items")
+class RequestItems(MethodView):
+    """Service requests as GeoJSON features."""
+
+    @ogc_blp.arguments(RequestItemsArgsSchema, location="query")
+    @ogc_blp.response(200, description="A GeoJSON FeatureCollection", content_type=GEOJSON)
+    def get(self, args: dict):
+        """Requests, oldest id first, filtered by bbox, datetime (requested), service_code,
+        status and a CQL2 text `filter`."""
+        matching = layers.requests_from().where(*request_conditions(args))
+        return _items("requests", matching, layers.REQUEST_FEATURE, ServiceRequest.id, args)
+
+
+@ogc_blp.route("/collections/districts/items")
+class DistrictItems(MethodView):
+    """Districts as GeoJSON features."""
+
+    @ogc_blp.arguments(ItemsArgsSchema, location="query")
+    @ogc_blp.response(200, description="A GeoJSON FeatureCollection", content_type=GEOJSON)
+    def get(self, args: dict):
+        """Districts, filtered by bbox."""
+        if "datetime" in args:
+            raise BadRequest("districts have no time: datetime does not apply")
+        matching = layers.districts_from()
+        if "bbox" in args:
+            matching = matching.where(intersects_bbox(District.geom, District.geom,
+                                                      tuple(args["bbox"]), 0))
+        return _items("districts", matching, layers.DISTRICT_FEATURE, District.id, args)
+
+
+@ogc_blp.route("/collections/requests/items/<feature_id>")
+class RequestItem(MethodView):
+    """One service request as a GeoJSON feature."""
+
+    @ogc_blp.arguments(FormatArgsSchema, location="query")
+    @ogc_blp.response(200, description="A GeoJSON Feature", content_type=GEOJSON)
+    def get(self, _args: dict, feature_id: str):
+        """The request whose id is `feature_id`."""
+        if not feature_id.isdigit() or len(feature_id) > 18:
+            raise NotFound(f"feature {feature_id[:40]!r} does not exist")
+        feature = db.session.scalar(
+            layers.requests_from()
+            .with_only_columns(layers.REQUEST_FEATURE)
+            .where(ServiceRequest.id == int(feature_id))
+        )
+        if feature is None:
+            raise NotFound(f"feature {feature_id!r} does not exist")
+        root = base_url()
+        feature["links"] = [
+            link(f"{root}/ogc/collections/requests/items/{feature_id}", "self", GEOJSON,
+                 "This feature"),
+            link(f"{root}/ogc/collections/requests", "collection", JSON, "The collection"),
+        ]
+        return _geojson(json.dumps(feature, ensure_ascii=False))
+
+
+@ogc_blp.route("/collections/requests/queryables")
+class RequestQueryables(MethodView):
+    """What a filter on requests may name."""
+
+    @ogc_blp.arguments(FormatArgsSchema, location="query")
+    @ogc_blp.response(200, description="A JSON Schema", content_type=SCHEMA_JSON)
+    def get(self, _args: dict):
+        """The queryables as a JSON Schema (OGC API - Features Part 3)."""
+        root = base_url()
+        properties = {}
+        for name, queryable in layers.REQUEST_QUERYABLES.items():
+            entry: dict[str, Any] = {"title": name, "description": queryable.description,
+                                     **layers.JSON_SCHEMA_TYPES[queryable.kind]}
+            if queryable.enum:
+                entry["enum"] = list(queryable.enum)
+            properties[name] = entry
+        document = {
+            "$schema": "https://json-schema.org/draft/2019-09/schema",
+            "$id": f"{root}/ogc/collections/requests/queryables",
+            "type": "object",
+            "title": COLLECTIONS["requests"]["title"],
+            "properties": properties,
+            "additionalProperties": False,
+        }
+        return formats.json_response(document, mimetype=SCHEMA_JSON)

@@ -1,0 +1,97 @@
+"""Mapbox vector tiles of requests: ST_TileEnvelope + ST_AsMVTGeom + ST_AsMVT.
+
+Every SRID is an integer: a text SRID in ST_Transform measured about 10,000 times slower
+(issue 5). High zooms read the indexed, generated location_3857 column and carry every public
+point, with no feature cap that would silently drop the newest requests. Low zooms read the
+pre-aggregated grid (the request_tile_grid materialized view, refreshed by `tiles refresh`)
+instead of aggregating every point of the city on each request.
+"""
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+WEB_MERCATOR = 3857
+WEB_MERCATOR_HALF_WORLD = 20037508.342789244
+EXTENT = 4096  # tile units per side, the MVT default
+BUFFER = 64  # tile units kept beyond the edge so symbols are not cut
+GRID_MAX_ZOOM = 11  # up to here tiles come from the grid
+MAX_ZOOM = 22
+LAYER = "requests"
+# A block-snapped point lies up to ~0.0005 degrees (< 250 m in Web Mercator below 80°
+# latitude) from its stored location: the index test on location_3857 is widened by this.
+SNAP_MARGIN_M = 250.0
+
+# Only the module's own constants are formatted into these statements; every value from a
+# request is a bound parameter.
+POINTS_TILE = text(f"""
+WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS envelope),
+public_points AS (
+    SELECT sr.id, s.service_code, sr.status,
+           to_char(timezone(j.timezone, sr.requested_at), 'YYYY-MM-DD') AS requested,
+           CASE WHEN s.public_location = 'block'
+                THEN ST_Transform(ST_SetSRID(ST_MakePoint(
+                         (floor(ST_X(sr.location::geometry) / :grid) + 0.5) * :grid,
+                         (floor(ST_Y(sr.location::geometry) / :grid) + 0.5) * :grid),
+                         4326), {WEB_MERCATOR})
+                ELSE sr.location_3857 END AS geom
+    FROM service_requests sr
+    JOIN services s ON s.id = sr.service_id
+    JOIN jurisdictions j ON j.id = sr.jurisdiction_id
+    CROSS JOIN bounds
+    WHERE s.public_location <> 'hidden'
+      AND sr.location_3857 && ST_Expand(bounds.envelope, :margin)
+),
+features AS (
+    SELECT id, service_code, status, requested,
+           ST_AsMVTGeom(geom, bounds.envelope, {EXTENT}, {BUFFER}, true) AS geom
+    FROM public_points CROSS JOIN bounds
+)
+SELECT ST_AsMVT(features.*, '{LAYER}', {EXTENT}, 'geom')
+FROM features WHERE geom IS NOT NULL
+""")  # noqa: S608
+
+GRID_TILE = text(f"""
+WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS envelope),
+features AS (
+    SELECT g.service_code, g.status, g.request_count AS count,
+           ST_AsMVTGeom(g.geom, bounds.envelope, {EXTENT}, 0, true) AS geom
+    FROM request_tile_grid g CROSS JOIN bounds
+    WHERE g.zoom = :z AND g.geom && bounds.envelope
+)
+SELECT ST_AsMVT(features.*, '{LAYER}', {EXTENT}, 'geom')
+FROM features WHERE geom IS NOT NULL
+""")  # noqa: S608
+
+BOUNDS = text("""
+SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+FROM (SELECT ST_Extent(boundary) AS e FROM jurisdictions) AS extent
+""")
+
+
+def tile_in_range(z: int, x: int, y: int) -> bool:
+    """Whether z/x/y names a tile of the XYZ scheme."""
+    return 0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+def request_tile(session: Session, z: int, x: int, y: int, block_grid: float) -> bytes:
+    """The MVT bytes of one tile: grid cells with counts up to GRID_MAX_ZOOM, every public
+    point (id, service_code, status, requested date) above."""
+    if z <= GRID_MAX_ZOOM:
+        return bytes(session.scalar(GRID_TILE, {"z": z, "x": x, "y": y}) or b"")
+    tile_width = 2 * WEB_MERCATOR_HALF_WORLD / 2**z
+    margin = tile_width * BUFFER / EXTENT + SNAP_MARGIN_M
+    return bytes(session.scalar(POINTS_TILE, {"z": z, "x": x, "y": y, "grid": block_grid,
+                                              "margin": margin}) or b"")
+
+
+def refresh_grid(session: Session) -> None:
+    """Recompute the low-zoom grid; readers keep the old one until it is done."""
+    session.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY request_tile_grid"))
+
+
+def jurisdictions_bounds(session: Session) -> list[float] | None:
+    """[west, south, east, north] of every jurisdiction's boundary, or None without one."""
+    box: Any = session.execute(BOUNDS).one()
+    return None if box[0] is None else [float(v) for v in box]

@@ -1,0 +1,121 @@
+"""Vector tiles at /tiles: decoded with mapbox-vector-tile, against PostGIS."""
+
+import pytest
+
+from app.redaction import public_lat_long
+from geo.tiles import refresh_grid
+from tests.maps_helpers import features, insert_points, tile_of, tile_units
+
+LAT, LONG = 42.0412, -87.7023
+
+
+def tile_url(lat: float, long: float, z: int) -> str:
+    x, y = tile_of(lat, long, z)
+    return f"/tiles/requests/{z}/{x}/{y}.mvt"
+
+
+def test_high_zoom_tile_carries_request_points_with_short_attributes(client, make_request):
+    service_request = make_request("POTHOLE", lat=LAT, long=LONG)
+    response = client.get(tile_url(LAT, LONG, 15))
+    assert response.status_code == 200
+    assert response.content_type == "application/vnd.mapbox-vector-tile"
+    [feature] = features(response.data)
+    assert feature["properties"]["id"] == service_request.id
+    assert feature["properties"]["service_code"] == "POTHOLE"
+    assert feature["properties"]["status"] == "open"
+    assert len(feature["properties"]["requested"]) == len("2026-01-31")
+
+
+def test_tile_over_a_dense_area_holds_every_point(client, db_session, services):
+    points = [(LAT + (i % 40) * 0.00002, LONG + (i // 40) * 0.00002) for i in range(2000)]
+    insert_points(db_session, services["POTHOLE"], points)
+    assert len(features(client.get(tile_url(LAT, LONG, 16)).data)) == 2000
+
+
+def test_hidden_requests_are_left_out_of_tiles(client, make_request):
+    make_request("NOISE", lat=LAT, long=LONG)
+    assert features(client.get(tile_url(LAT, LONG, 15)).data) == []
+
+
+def test_block_requests_are_drawn_at_their_snapped_point(client, make_request):
+    make_request("GRAFFITI", lat=LAT, long=LONG)
+    snapped_lat, snapped_long = public_lat_long(LAT, LONG, "block")
+    [feature] = features(client.get(tile_url(snapped_lat, snapped_long, 18)).data)
+    drawn = feature["geometry"]["coordinates"]
+    snapped = tile_units(snapped_lat, snapped_long, 18)
+    assert abs(drawn[0] - snapped[0]) <= 1 and abs(drawn[1] - snapped[1]) <= 1
+
+
+def test_low_zoom_tile_counts_requests_per_cell_after_refresh(client, db_session, services):
+    insert_points(db_session, services["POTHOLE"], [(LAT, LONG)] * 7)
+    insert_points(db_session, services["POTHOLE"], [(LAT, LONG)] * 3, status="closed")
+    refresh_grid(db_session)
+    cells = features(client.get(tile_url(LAT, LONG, 10)).data)
+    counts = {(c["properties"]["service_code"], c["properties"]["status"]):
+              c["properties"]["count"] for c in cells}
+    assert counts == {("POTHOLE", "open"): 7, ("POTHOLE", "closed"): 3}
+
+
+def test_low_zoom_grid_leaves_hidden_requests_out(client, db_session, services):
+    insert_points(db_session, services["NOISE"], [(LAT, LONG)] * 4)
+    refresh_grid(db_session)
+    assert features(client.get(tile_url(LAT, LONG, 8)).data) == []
+
+
+def test_low_zoom_tiles_wait_for_the_refresh(client, db_session, services):
+    refresh_grid(db_session)
+    insert_points(db_session, services["POTHOLE"], [(LAT, LONG)] * 2)
+    assert features(client.get(tile_url(LAT, LONG, 6)).data) == []
+
+
+def test_tiles_refresh_command_fills_the_grid(app, client, db_session, services):
+    insert_points(db_session, services["TREE"], [(LAT, LONG)] * 5)
+    result = app.test_cli_runner().invoke(args=["tiles", "refresh"])
+    assert result.exit_code == 0, result.output
+    [cell] = features(client.get(tile_url(LAT, LONG, 4)).data)
+    assert cell["properties"]["count"] == 5
+
+
+def test_tiles_carry_cache_control_and_an_etag(client, make_request):
+    make_request("POTHOLE", lat=LAT, long=LONG)
+    response = client.get(tile_url(LAT, LONG, 14))
+    assert response.headers["Cache-Control"].startswith("public, max-age=")
+    assert response.headers["ETag"]
+
+
+def test_unchanged_tile_answers_304_to_its_etag(client, make_request):
+    make_request("POTHOLE", lat=LAT, long=LONG)
+    etag = client.get(tile_url(LAT, LONG, 14)).headers["ETag"]
+    again = client.get(tile_url(LAT, LONG, 14), headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+def test_tile_etag_changes_when_a_request_is_added(client, make_request):
+    make_request("POTHOLE", lat=LAT, long=LONG)
+    etag = client.get(tile_url(LAT, LONG, 14)).headers["ETag"]
+    make_request("POTHOLE", lat=LAT + 0.0001, long=LONG)
+    assert client.get(tile_url(LAT, LONG, 14), headers={"If-None-Match": etag}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/tiles/requests/3/8/0.mvt", "/tiles/requests/3/0/8.mvt",
+                                  "/tiles/requests/23/0/0.mvt"])
+def test_tile_outside_the_grid_is_400(client, jurisdiction, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response.get_json()["code"] == 400
+
+
+@pytest.mark.parametrize("path", ["/tiles/requests/a/0/0.mvt", "/tiles/requests/1/-1/0.mvt",
+                                  "/tiles/requests/1/0/0.png"])
+def test_tile_path_that_is_not_z_x_y_is_404(client, jurisdiction, path):
+    assert client.get(path).status_code == 404
+
+
+def test_tilejson_gives_url_template_zooms_bounds_and_layer(client, jurisdiction):
+    document = client.get("/tiles/requests.json").get_json()
+    assert document["tilejson"] == "3.0.0"
+    assert document["tiles"] == ["http://localhost/tiles/requests/{z}/{x}/{y}.mvt"]
+    assert document["minzoom"] == 0 and document["maxzoom"] >= 14
+    assert document["bounds"] == pytest.approx([-87.74, 42.01, -87.66, 42.08])
+    assert [layer["id"] for layer in document["vector_layers"]] == ["requests"]
