@@ -89,8 +89,8 @@ def atom_feed(*, tag_prefix: str, feed_key: str, title: str, self_url: str, requ
         add(item, "title", _entry_title(entry))
         add(item, "updated", entry["updated_datetime"])
         add(item, "published", entry["requested_datetime"])
-        add(item, "link", rel="alternate", type="application/json",
-            href=request_url.format(entry["service_request_id"]))
+        # No type: readers take an untyped alternate link as the entry's page.
+        add(item, "link", rel="alternate", href=request_url.format(entry["service_request_id"]))
         add(item, "category", term=entry["service_code"], label=entry["service_name"])
         summary = entry["description"] or entry["service_name"]
         if entry["status_notes"]:
