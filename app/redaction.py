@@ -102,10 +102,12 @@ def public_geometry_sql(location: Any, policy: Any) -> ColumnElement[Any]:
 
 
 # POSIX twin of _PHONE plus _mask_phone's rule: the lookahead asks for at least 7 digits
-# (separators between them allowed), the negative one spares an ISO date. Longer runs than
-# 15 digits are masked too: over-masking free text is the safe side.
+# (separators between them allowed, so it may look past the match), the negative one spares
+# an ISO date standing alone, and a match never starts inside a run of number groups (Python
+# resumes after a rejected run, never inside it). Where the two differ, as for a short number
+# run right before a long number or runs over 15 digits, SQL masks more: the safe side.
 _PHONE_SQL = (
-    r"(?<![[:alnum:]_/])"
+    r"(?<![[:alnum:]_/])(?<![0-9][ .-])"
     r"(?=(?:[ .()+-]*[0-9]){7})"
     r"(?![0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9]|[ .-][0-9]))"
     r"(\+[0-9]{1,3}[ .-]?)?(\([0-9]{2,4}\)[ .-]?)?[0-9]{2,4}([ .-][0-9]{2,4}){1,4}"
