@@ -23,6 +23,10 @@ class Config:
         self.MAIL_FROM = env.get("MAIL_FROM", "311@localhost")
         self.REDIS_URL = env.get("REDIS_URL", "")
         self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
+        # Public API: seconds browsers and proxies may reuse a GET; statistics rows with fewer
+        # judged requests than this are flagged low_sample.
+        self.PUBLIC_CACHE_MAX_AGE = int(env.get("PUBLIC_CACHE_MAX_AGE", "60"))
+        self.STATS_MIN_SAMPLE = int(env.get("STATS_MIN_SAMPLE", "30"))
         # Open311 discovery document
         self.OPEN311_CONTACT = env.get("OPEN311_CONTACT", "311 service desk")
         self.OPEN311_KEY_SERVICE = env.get("OPEN311_KEY_SERVICE", "Ask the city's 311 office")

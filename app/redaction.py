@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import case, cast, func, literal
+from sqlalchemy import Numeric, Text, and_, case, cast, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 EXACT, BLOCK, HIDDEN = "exact", "block", "hidden"
@@ -101,14 +101,50 @@ def public_geometry_sql(location: Any, policy: Any) -> ColumnElement[Any]:
     )
 
 
+# POSIX twin of _PHONE plus _mask_phone's rule: the lookahead asks for at least 7 digits
+# (separators between them allowed, so it may look past the match), the negative one spares
+# an ISO date standing alone, and a match never starts inside a run of number groups (Python
+# resumes after a rejected run, never inside it). Where the two differ, as for a short number
+# run right before a long number or runs over 15 digits, SQL masks more: the safe side.
+_PHONE_SQL = (
+    r"(?<![[:alnum:]_/])(?<![0-9][ .-])"
+    r"(?=(?:[ .()+-]*[0-9]){7})"
+    r"(?![0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9]|[ .-][0-9]))"
+    r"(\+[0-9]{1,3}[ .-]?)?(\([0-9]{2,4}\)[ .-]?)?[0-9]{2,4}([ .-][0-9]{2,4}){1,4}"
+    r"(?![[:alnum:]_/])"
+)
+_EMAIL_SQL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+
+
 def mask_text_sql(text: Any) -> ColumnElement[str]:
     """SQL twin of mask_text, for outputs built in PostgreSQL (same patterns, POSIX syntax)."""
-    no_email = func.regexp_replace(text, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
-                                   EMAIL_MASK, "g")
-    return func.regexp_replace(
-        no_email,
-        r"(\+[0-9]{1,3}[ .-]?)?(\([0-9]{2,4}\)[ .-]?)?[0-9]{2,4}([ .-][0-9]{2,4}){2,4}",
-        PHONE_MASK,
-        "g",
+    no_email = func.regexp_replace(text, _EMAIL_SQL, EMAIL_MASK, "g")
+    return func.regexp_replace(no_email, _PHONE_SQL, PHONE_MASK, "g")
+
+
+_HOUSE_NUMBER_SQL = r"^\s*([0-9]+)[A-Za-z]?(?:[-/][0-9]+[A-Za-z]?)?\s+(.+)$"
+
+
+def public_address_sql(address: Any, policy: Any) -> ColumnElement[str]:
+    """SQL twin of public_address's address (hundred block under `block`, NULL when hidden)."""
+    house_number = func.substring(address, _HOUSE_NUMBER_SQL)
+    street = func.regexp_replace(address, _HOUSE_NUMBER_SQL, r"\2")
+    hundred_block = (
+        cast(func.div(cast(house_number, Numeric), 100) * 100, Text)
+        + literal(" block of ") + street
+    )
+    return case(
+        (policy == literal(HIDDEN), None),
+        (and_(policy == literal(BLOCK), address.op("~")(_HOUSE_NUMBER_SQL)), hundred_block),
+        else_=address,
     )
 
+
+def public_zipcode(zipcode: str | None, policy: str) -> str | None:
+    """A zipcode narrows a hidden location down: none under `hidden`."""
+    return None if policy == HIDDEN else zipcode
+
+
+def public_zipcode_sql(zipcode: Any, policy: Any) -> ColumnElement[str]:
+    """SQL twin of public_zipcode."""
+    return case((policy == literal(HIDDEN), None), else_=zipcode)

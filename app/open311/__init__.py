@@ -8,7 +8,11 @@ blp = Blueprint(
                 "{code, description} in the same format.",
 )
 
+from app.http_cache import public_response_headers  # noqa: E402
 from app.open311 import views  # noqa: E402,F401  (routes register on blp)
+
+# Public GETs: CORS, ETag/304 and Cache-Control (app/http_cache.py).
+blp.after_request(public_response_headers)
 
 
 def document_xml_responses(spec) -> None:

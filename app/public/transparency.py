@@ -1,1 +1,251 @@
-"""Public routes (see app/public/__init__.py)."""
+"""Public routes (see app/public/__init__.py): requests, exports, statistics, feed, follow."""
+
+import hashlib
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, request, stream_with_context
+from flask.views import MethodView
+
+from app.datetimes import localize
+from app.exceptions import NotFound
+from app.extensions import db
+from app.http_cache import is_fresh, not_modified
+from app.lookups import resolve_jurisdiction
+from app.models import Jurisdiction, ServiceRequest
+from app.operations import subscriptions
+from app.public import blp, exports, queries, render
+from schemas.public import (
+    FeedArgsSchema,
+    JurisdictionArgsSchema,
+    MessageSchema,
+    PublicFiltersArgsSchema,
+    PublicRequestDetailSchema,
+    RequestPageSchema,
+    RequestsArgsSchema,
+    StatsArgsSchema,
+    StatsSchema,
+    SubscriptionFormSchema,
+)
+
+STATS_METHOD = (
+    "Duplicates (requests merged into another) are excluded from every figure; the request "
+    "they were merged into counts once. count: all requests of the group matching the "
+    "filters, whatever their status. median_days_to_close: median calendar days from "
+    "requested_datetime to closed_datetime over resolved requests (cancelled ones, such as "
+    "invalid or administratively closed requests, are excluded). on_time_percent: share of the "
+    "judged requests resolved at or before their expected_datetime (the deadline of the "
+    "service's SLA in calendar or business days, moved forward while a request was on hold or "
+    "waiting for the reporter); judged requests (sample_size) are those resolved with a "
+    "deadline plus those still open past their deadline, which count as late; requests "
+    "without an SLA are not judged. satisfaction: mean rating (1 to 5) of the answered "
+    "closure surveys, with satisfaction_responses answers. low_sample: true when sample_size "
+    "is under min_sample, so that a group with a handful of requests is not ranked against "
+    "the others. Months are calendar months in the city's timezone, by requested_datetime."
+)
+
+
+def _base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
+
+
+def _zone(jurisdiction: Jurisdiction) -> ZoneInfo:
+    return ZoneInfo(jurisdiction.timezone)
+
+
+def public_filters(args: dict[str, Any], zone: ZoneInfo) -> queries.PublicFilters:
+    """PublicFilters from parsed arguments; naive datetimes are the city's wall time."""
+    dates = {
+        name: localize(args[name], zone)
+        for name in ("requested_after", "requested_before", "updated_after", "updated_before",
+                     "closed_after", "closed_before")
+        if name in args
+    }
+    near = (args["lat"], args["long"], args["radius"]) if "radius" in args else None
+    return queries.PublicFilters(
+        service_codes=args.get("service_code", []),
+        statuses=args.get("status", []),
+        departments=args.get("department", []),
+        districts=args.get("district", []),
+        bbox=args.get("bbox"),
+        near=near,
+        q=args.get("q"),
+        **dates,
+    )
+
+
+def _jurisdiction_and_filters(args: dict[str, Any],
+                              ) -> tuple[Jurisdiction, queries.PublicFilters]:
+    jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+    return jurisdiction, public_filters(args, _zone(jurisdiction))
+
+
+@blp.route("/requests")
+class PublicRequests(MethodView):
+    """Public service requests."""
+
+    @blp.arguments(RequestsArgsSchema, location="query")
+    @blp.response(200, RequestPageSchema)
+    def get(self, args: dict[str, Any]):
+        """Requests matching the filters, a page at a time; follow `next` until null."""
+        jurisdiction, filters = _jurisdiction_and_filters(args)
+        sort = args["sort"]
+        cursor = queries.Cursor.decode(args["cursor"], sort) if "cursor" in args else None
+        rows, next_cursor = queries.list_page(db.session, jurisdiction, filters, sort=sort,
+                                              cursor=cursor, limit=args["limit"])
+        zone = _zone(jurisdiction)
+        document = {
+            "requests": [render.public_request(row, zone) for row in rows],
+            "limit": args["limit"],
+            "next": None,
+        }
+        if next_cursor is None:
+            return document
+        params = request.args.to_dict(flat=False)
+        params["cursor"] = [next_cursor.encode()]
+        document["next"] = f"{_base_url()}{request.path}?{urlencode(params, doseq=True)}"
+        return document, 200, {"Link": f'<{document["next"]}>; rel="next"'}
+
+
+@blp.route("/requests/<int:service_request_id>")
+class PublicRequestById(MethodView):
+    """One public service request."""
+
+    @blp.arguments(JurisdictionArgsSchema, location="query")
+    @blp.response(200, PublicRequestDetailSchema)
+    def get(self, args: dict[str, Any], service_request_id: int):
+        """The request and its public timeline (internal notes are never shown)."""
+        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        row = queries.one_row(db.session, jurisdiction, service_request_id)
+        if row is None:
+            raise NotFound(f"service request {service_request_id} was not found")
+        zone = _zone(jurisdiction)
+        document = render.public_request(row, zone)
+        document["timeline"] = [render.timeline_entry(update, zone) for update in
+                                queries.public_timeline(db.session, service_request_id)]
+        return document
+
+
+@blp.route("/requests.<any(csv, geojson, ndjson):export_format>")
+class RequestExports(MethodView):
+    """Bulk downloads."""
+
+    @blp.arguments(PublicFiltersArgsSchema, location="query")
+    @blp.response(200, description="Streamed: CSV with a header row, a GeoJSON "
+                                    "FeatureCollection, or one JSON object per line (NDJSON). "
+                                    "Columns are listed in docs/public.md.")
+    def get(self, args: dict[str, Any], export_format: str):
+        """Every request matching the filters, newest first, streamed."""
+        jurisdiction, filters = _jurisdiction_and_filters(args)
+        newest, count = queries.freshness(db.session, jurisdiction, filters)
+        # The body is streamed, so the ETag cannot hash it: it rests on what would change it.
+        etag = hashlib.sha256(
+            f"{export_format}|{newest}|{count}|{jurisdiction.changed_at}|{filters.canonical()}"
+            .encode()
+        ).hexdigest()[:32]
+        if is_fresh(etag, newest):
+            return not_modified(etag, newest)
+        statement = queries.export_query(jurisdiction, filters, export_format)
+        stream = exports.STREAMS[export_format](statement, jurisdiction.timezone)
+        response = Response(stream_with_context(stream),
+                            content_type=exports.MIMETYPES[export_format])
+        response.set_etag(etag, weak=True)
+        if newest is not None:
+            response.last_modified = newest
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="requests.{export_format}"'
+        )
+        return response
+
+
+@blp.route("/stats")
+class Statistics(MethodView):
+    """Performance statistics."""
+
+    @blp.arguments(StatsArgsSchema, location="query")
+    @blp.response(200, StatsSchema)
+    def get(self, args: dict[str, Any]):
+        """Counts, median days to close, on-time share and satisfaction per group."""
+        jurisdiction, filters = _jurisdiction_and_filters(args)
+        groups = list(dict.fromkeys(args["group_by"]))
+        minimum = current_app.config["STATS_MIN_SAMPLE"]
+        rows = []
+        for row in queries.statistics(db.session, jurisdiction, filters, groups):
+            figures = row._asdict()
+            judged = figures.pop("sample_size")
+            on_time = figures.pop("on_time")
+            median = figures.pop("median_days_to_close")
+            satisfaction = figures.pop("satisfaction")
+            rows.append({
+                **figures,
+                "median_days_to_close": None if median is None else round(median, 2),
+                "sample_size": judged,
+                "on_time_percent": round(100 * on_time / judged, 1) if judged else None,
+                "satisfaction": None if satisfaction is None else round(float(satisfaction), 2),
+                "low_sample": judged < minimum,
+            })
+        return {"group_by": groups, "min_sample": minimum, "method": STATS_METHOD,
+                "rows": rows}
+
+
+@blp.route("/feeds/requests.atom")
+class RequestsFeed(MethodView):
+    """Atom feed of changes."""
+
+    @blp.arguments(FeedArgsSchema, location="query")
+    @blp.response(200, description="Atom 1.0 (application/atom+xml)")
+    def get(self, args: dict[str, Any]):
+        """The most recently changed requests matching the filters, newest first."""
+        jurisdiction, filters = _jurisdiction_and_filters(args)
+        zone = _zone(jurisdiction)
+        rows = queries.feed_rows(db.session, jurisdiction, filters, args["limit"])
+        base = _base_url()
+        query_string = request.query_string.decode()
+        body = render.atom_feed(
+            tag_prefix=f"tag:{jurisdiction.id},2024",
+            feed_key="requests" + (f"?{query_string}" if query_string else ""),
+            title=f"{jurisdiction.name}: service requests",
+            self_url=f"{base}{request.full_path.rstrip('?')}",
+            request_url=f"{base}{blp.url_prefix}/requests/{{}}",
+            entries=[render.public_request(row, zone) for row in rows],
+            zone=zone,
+        )
+        return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
+@blp.route("/requests/<int:service_request_id>/subscriptions")
+class RequestSubscriptions(MethodView):
+    """Following a request by email."""
+
+    @blp.arguments(SubscriptionFormSchema, location="json")
+    @blp.response(202, MessageSchema)
+    def post(self, form: dict[str, Any], service_request_id: int):
+        """Ask to follow a request: a confirmation link is emailed first. The address is
+        never shown anywhere."""
+        service_request = db.session.get(ServiceRequest, service_request_id)
+        if service_request is None:
+            raise NotFound(f"service request {service_request_id} was not found")
+        link = subscriptions.ConfirmLink(
+            f"{_base_url()}{blp.url_prefix}/subscriptions/confirm/{{token}}"
+        )
+        subscriptions.subscribe(db.session, service_request, form["email"], link)
+        db.session.commit()
+        # The same answer whether the address was new, pending or confirmed.
+        return {"message": "If the address can receive mail, a confirmation link is on its "
+                           "way; updates follow once it is opened."}
+
+
+@blp.route("/subscriptions/confirm/<token>")
+class SubscriptionConfirmation(MethodView):
+    """The link of a confirmation email."""
+
+    @blp.response(200, MessageSchema)
+    def get(self, token: str):
+        """Confirm a subscription."""
+        subscription = subscriptions.confirm(db.session, token)
+        db.session.commit()
+        document = {"message": f"You now follow service request "
+                               f"{subscription.service_request_id}."}
+        # An action, not a resource: never served from a cache.
+        return document, 200, {"Cache-Control": "no-store"}

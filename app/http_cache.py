@@ -1,0 +1,55 @@
+"""HTTP caching and CORS for the public surfaces (Open311 GETs and /api/v1/public).
+
+Registered as after_request hooks on those blueprints: every answer may be read by a browser
+on any origin (the data is public), and successful GETs carry a validator (a weak ETag of the
+body, or one a streamed view set itself) and a short public Cache-Control, so that a client
+asking again with If-None-Match / If-Modified-Since gets a 304 without the body.
+"""
+
+from datetime import datetime
+
+from flask import Response, current_app, request
+
+ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
+ALLOWED_HEADERS = "Content-Type, If-None-Match, If-Modified-Since, Idempotency-Key"
+EXPOSED_HEADERS = "ETag, Last-Modified, Link"
+
+
+def is_fresh(etag: str, last_modified: datetime | None) -> bool:
+    """Whether the client's cached copy (If-None-Match / If-Modified-Since) is still good."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    return since is not None and last_modified is not None and \
+        last_modified.replace(microsecond=0) <= since
+
+
+def not_modified(etag: str, last_modified: datetime | None) -> Response:
+    """A 304 carrying the validators; the after_request hook adds the caching headers."""
+    response = Response(status=304)
+    response.set_etag(etag, weak=True)
+    if last_modified is not None:
+        response.last_modified = last_modified
+    return response
+
+
+def public_response_headers(response: Response) -> Response:
+    """after_request: CORS on every answer; validators, 304s and Cache-Control on GETs."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        # CORS preflight: Flask answered the OPTIONS itself; say what the browser may send.
+        response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response.headers["Access-Control-Max-Age"] = "86400"
+        return response
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if request.method not in ("GET", "HEAD") or response.status_code not in (200, 304):
+        return response
+    if "Cache-Control" not in response.headers:
+        response.cache_control.public = True
+        response.cache_control.max_age = current_app.config["PUBLIC_CACHE_MAX_AGE"]
+    if response.status_code == 304 or response.is_streamed:
+        return response
+    if "ETag" not in response.headers:
+        response.add_etag(weak=True)
+    return response.make_conditional(request)

@@ -1,0 +1,100 @@
+"""Public API documents from query rows, after app.redaction's rules."""
+
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+from zoneinfo import ZoneInfo
+
+from app.datetimes import w3c
+from app.models import RequestUpdate
+from app.redaction import mask_text, public_address, public_lat_long, public_zipcode
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def public_request(row: Any, zone: ZoneInfo) -> dict[str, Any]:
+    """One request (a row of queries.row_columns) as the public sees it."""
+    lat, long = public_lat_long(row.lat, row.long, row.public_location)
+    address, _ = public_address(row.address, row.address_id, row.public_location)
+    return {
+        "service_request_id": str(row.id),
+        "service_code": row.service_code,
+        "service_name": row.service_name,
+        "department": row.department_code,
+        "agency_responsible": row.department_name,
+        "district": row.district_code,
+        "status": row.status,
+        "detailed_status": row.detailed_status,
+        "state_code": row.state_code,
+        "status_notes": mask_text(row.status_notes),
+        "description": mask_text(row.description),
+        "address": address,
+        "zipcode": public_zipcode(row.zipcode, row.public_location),
+        "lat": lat,
+        "long": long,
+        "requested_datetime": w3c(row.requested_at, zone),
+        "updated_datetime": w3c(row.updated_at, zone),
+        "closed_datetime": w3c(row.closed_at, zone),
+        "expected_datetime": w3c(row.deadline, zone),
+        "vote_count": row.vote_count,
+        "media_urls": list(row.media_urls or []),
+        "duplicate_of": str(row.duplicate_of_id) if row.duplicate_of_id else None,
+    }
+
+
+def timeline_entry(update: RequestUpdate, zone: ZoneInfo) -> dict[str, Any]:
+    """A public history row; the actor (a staff email, an app's name) is never shown."""
+    return {
+        "datetime": w3c(update.created_at, zone),
+        "kind": update.kind,
+        "from_status": update.from_status,
+        "to_status": update.to_status,
+        "state_code": update.state_code,
+        "description": mask_text(update.description),
+    }
+
+
+def _entry_title(entry: dict[str, Any]) -> str:
+    return (f"{entry['service_name']} #{entry['service_request_id']}: "
+            f"{entry['detailed_status'].replace('_', ' ')}")
+
+
+def atom_feed(*, tag_prefix: str, feed_key: str, title: str, self_url: str, request_url: str,
+              entries: list[dict[str, Any]], zone: ZoneInfo) -> bytes:
+    """An Atom 1.0 document (RFC 4287) of public requests, newest change first.
+
+    Ids are tag URIs (RFC 4151) under `tag_prefix`: an entry's id is its request's, so a
+    reader shows a request once and updates it. `request_url` is a format string taking the
+    service_request_id."""
+    ET.register_namespace("", ATOM_NS)
+
+    def add(parent: ET.Element, name: str, text: str | None = None, **attributes: str):
+        element = ET.SubElement(parent, f"{{{ATOM_NS}}}{name}", attributes)
+        if text is not None:
+            element.text = text
+        return element
+
+    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    add(feed, "id", f"{tag_prefix}:feed:{feed_key}")
+    add(feed, "title", title)
+    newest = entries[0]["updated_datetime"] if entries else w3c(datetime.now(UTC), zone)
+    add(feed, "updated", newest)
+    add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    # RFC 4287 4.1.1: a feed without an author on every entry names one itself.
+    author = add(feed, "author")
+    add(author, "name", title)
+    for entry in entries:
+        item = add(feed, "entry")
+        add(item, "id", f"{tag_prefix}:request:{entry['service_request_id']}")
+        add(item, "title", _entry_title(entry))
+        add(item, "updated", entry["updated_datetime"])
+        add(item, "published", entry["requested_datetime"])
+        # No type: readers take an untyped alternate link as the entry's page.
+        add(item, "link", rel="alternate", href=request_url.format(entry["service_request_id"]))
+        add(item, "category", term=entry["service_code"], label=entry["service_name"])
+        summary = entry["description"] or entry["service_name"]
+        if entry["status_notes"]:
+            summary = f"{summary}\n\nStatus: {entry['status_notes']}"
+        add(item, "summary", summary, type="text")
+    body = ET.tostring(feed, encoding="unicode", short_empty_elements=True)
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode("utf-8")
