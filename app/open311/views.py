@@ -15,12 +15,13 @@ from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.lookups import resolve_jurisdiction
 from app.models import Jurisdiction, Service, ServiceRequest
-from app.open311 import blp, queries, render
+from app.open311 import blp, extensions, queries, render
 from app.operations.access import find_api_key
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
 from schemas.open311 import (
     DiscoverySchema,
     Open311ErrorSchema,
+    RequestArgsSchema,
     RequestsArgsSchema,
     ServiceDefinitionSchema,
     ServiceRequestSchema,
@@ -163,8 +164,11 @@ class ServiceRequests(MethodView):
             statuses=args.get("status", []),
             start_date=localize(args["start_date"], zone) if "start_date" in args else None,
             end_date=localize(args["end_date"], zone) if "end_date" in args else None,
+            extension=extensions.extension_filters(args, zone),
         )
         rows = queries.list_requests(db.session, jurisdiction, filters)
+        if filters.extension.extended:
+            return extensions.render_extended(db.session, rows, zone, fmt)
         return render_requests(rows, jurisdiction, fmt)
 
     @blp.arguments(SubmitFormSchema, location="form")
@@ -213,15 +217,19 @@ def submit_response(service_request: ServiceRequest) -> dict[str, Any]:
 class ServiceRequestById(MethodView):
     """One service request."""
 
-    @blp.arguments(ServicesArgsSchema, location="query")
+    @blp.arguments(RequestArgsSchema, location="query")
     @blp.response(200, ServiceRequestSchema(many=True))
     @_errors_doc(400, 404)
     def get(self, args: dict, service_request_id: str, fmt: str):
         """A list holding the one request (the spec's shape)."""
         jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
-        row = queries.one_request(db.session, jurisdiction, service_request_id)
+        extended = args.get("extensions", False)
+        row = queries.one_request(db.session, jurisdiction, service_request_id, extended)
         if row is None:
             raise NotFound(f"service_request_id {service_request_id!r} was not found")
+        if extended:
+            return extensions.render_extended(db.session, [row], jurisdiction_zone(jurisdiction),
+                                              fmt)
         return render_requests([row], jurisdiction, fmt)
 
 

@@ -14,19 +14,24 @@ from app.datetimes import parse_w3c
 from app.exceptions import BadRequest, Forbidden, NotFound
 from app.models import (
     Address,
+    District,
     Jurisdiction,
     Reporter,
     RequestUpdate,
     Service,
     ServiceRequest,
 )
+from app.operations import duplicates
+from app.operations.locations import best_address_match, district_covering
 from app.security import new_secret
-from geo.points import InvalidPoint, parse_lat_long, to_geography
+from geo.points import InvalidPoint, lat_long_of, parse_lat_long, to_geography
 
 MAX_DESCRIPTION = 4000
 MAX_TEXT_ATTRIBUTE = 4000
 MAX_STRING_ATTRIBUTE = 1000
 REPORTER_FIELDS = ("first_name", "last_name", "email", "phone", "device_id", "account_id")
+UNCONFIRMED_LOCATION_NOTICE = ("The location could not be confirmed from the address given; "
+                               "the city will locate it.")
 
 
 @dataclass
@@ -153,18 +158,19 @@ def validate_attributes(service: Service, sent: dict[str, list[str]]) -> tuple[d
 
 
 def _locate(session: Session, jurisdiction: Jurisdiction, form: SubmitForm,
-            problems: list[str]) -> tuple[Any, str | None, str | None]:
-    """(point, address, zipcode) from lat/long, address_id or address_string."""
+            problems: list[str]) -> tuple[Any, str | None, str | None, str | None]:
+    """(point, address, address_id, zipcode) from lat/long, address_id or address_string (its
+    confident match among the city's addresses, else no point)."""
     has_lat, has_long = bool(form.lat), bool(form.long)
     if has_lat != has_long:
         problems.append("lat and long must be given together")
-        return None, None, None
+        return None, None, None, None
     if has_lat:
         try:
             point = parse_lat_long(form.lat, form.long)  # type: ignore[arg-type]
         except InvalidPoint as error:
             problems.append(str(error))
-            return None, None, None
+            return None, None, None, None
         if jurisdiction.boundary is not None and not session.scalar(
             select(func.ST_Covers(jurisdiction.boundary,
                                   func.ST_SetSRID(func.ST_MakePoint(point.x, point.y), 4326)))
@@ -172,8 +178,8 @@ def _locate(session: Session, jurisdiction: Jurisdiction, form: SubmitForm,
             problems.append(
                 f"the location ({point.y}, {point.x}) is outside {jurisdiction.name}'s boundary"
             )
-            return None, None, None
-        return to_geography(point), form.address_string, form.zipcode
+            return None, None, None, None
+        return to_geography(point), form.address_string, form.address_id, form.zipcode
     if form.address_id:
         address = session.scalar(
             select(Address).where(Address.jurisdiction_id == jurisdiction.id,
@@ -181,12 +187,28 @@ def _locate(session: Session, jurisdiction: Jurisdiction, form: SubmitForm,
         )
         if address is None:
             problems.append(f"address_id {form.address_id!r} is not a known address")
-            return None, None, None
-        return address.location, address.address, address.zipcode or form.zipcode
+            return None, None, None, None
+        return address.location, address.address, address.address_id, (
+            address.zipcode or form.zipcode)
     if form.address_string:
-        return None, form.address_string, form.zipcode
+        match = best_address_match(session, jurisdiction, form.address_string)
+        if match is None:
+            return None, form.address_string, None, form.zipcode
+        found = match.address
+        return found.location, found.address, found.address_id, found.zipcode or form.zipcode
     problems.append("a location is required: lat and long, address_string or address_id")
-    return None, None, None
+    return None, None, None, None
+
+
+def _place(session: Session, jurisdiction: Jurisdiction, service: Service, location: Any,
+           now: datetime) -> tuple[District | None, ServiceRequest | None]:
+    """(district, parent) of a new report at `location`: the district covering it and the open
+    report it duplicates. Takes the service's duplicate lock (see duplicates.find_parent)."""
+    if location is None:
+        return None, None
+    lat, long = lat_long_of(location)
+    return (district_covering(session, jurisdiction, lat, long),
+            duplicates.find_parent(session, service, lat, long, now))
 
 
 def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitForm,
@@ -197,7 +219,7 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         raise Forbidden(f"service_code {service.service_code!r} may only be filed by "
                         f"{', '.join(service.restricted_to)} staff")
     problems: list[str] = []
-    location, address, zipcode = _locate(session, jurisdiction, form, problems)
+    location, address, address_id, zipcode = _locate(session, jurisdiction, form, problems)
     answers, attribute_problems = validate_attributes(service, form.attributes)
     problems.extend(attribute_problems)
     if form.description and len(form.description) > MAX_DESCRIPTION:
@@ -214,6 +236,12 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         raise BadRequest(*problems)
 
     now = datetime.now(UTC)
+    district, parent = _place(session, jurisdiction, service, location, now)
+    notices = [
+        sla_notice(service),
+        UNCONFIRMED_LOCATION_NOTICE if location is None else None,
+        duplicates.duplicate_notice(parent) if parent else None,
+    ]
     service_request = ServiceRequest(
         jurisdiction_id=jurisdiction.id,
         service=service,
@@ -222,7 +250,7 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         detailed_status="submitted",
         description=form.description,
         address=address,
-        address_id=form.address_id if form.address_id and location is not None else None,
+        address_id=address_id,
         zipcode=zipcode,
         location=location,
         media_urls=form.media_urls,
@@ -232,8 +260,10 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         requested_at=now,
         updated_at=now,
         deadline=compute_deadline(jurisdiction, service, now),
-        service_notice=sla_notice(service),
+        service_notice=" ".join(n for n in notices if n) or None,
         token=new_secret(16) if service.type == "batch" else None,
+        duplicate_of_id=parent.id if parent else None,
+        district_id=district.id if district else None,
     )
     session.add(service_request)
     session.flush()
@@ -252,5 +282,7 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
             public=True,
         )
     )
+    if parent is not None:
+        duplicates.record_link(session, service_request, parent, actor, now)
     session.flush()
     return service_request
