@@ -33,6 +33,10 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_blueprint(public_blp)
     api.register_blueprint(staff_blp)
 
+    from app.media import blp as media_blp
+
+    app.register_blueprint(media_blp)
+
     from app.errors import register_error_handlers
 
     register_error_handlers(app)

@@ -14,9 +14,11 @@ from app.datetimes import localize
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.lookups import resolve_jurisdiction
+from app.media import media_url, uploaded_photos
 from app.models import Jurisdiction, Service, ServiceRequest
 from app.open311 import blp, extensions, queries, render
 from app.operations.access import find_api_key
+from app.operations.photos import photo_name, store_photo
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
 from schemas.open311 import (
     DiscoverySchema,
@@ -180,6 +182,7 @@ class ServiceRequests(MethodView):
         if api_key is None:
             raise Forbidden("api_key is missing or not valid")
         jurisdiction = resolve_jurisdiction(db.session, form.get("jurisdiction_id"))
+        photos = [(photo, photo_name(photo)) for photo in uploaded_photos(request.files)]
         submitted = SubmitForm(
             service_code=form.get("service_code"),
             lat=form.get("lat"),
@@ -188,7 +191,7 @@ class ServiceRequests(MethodView):
             address_id=form.get("address_id"),
             zipcode=form.get("zipcode"),
             description=form.get("description"),
-            media_urls=form.get("media_url", []),
+            media_urls=form.get("media_url", []) + [media_url(name) for _, name in photos],
             attributes=_attribute_answers(request.values),
             reporter={k: form[k] for k in REPORTER_FIELDS if form.get(k)},
         )
@@ -196,9 +199,14 @@ class ServiceRequests(MethodView):
             db.session, jurisdiction, submitted,
             Actor(label=f"api_key:{api_key.name}", api_key_id=api_key.id),
         )
+        # Written once the report is valid, before the commit that publishes its URL.
+        for photo, name in photos:
+            store_photo(photo, current_app.config["MEDIA_DIR"], name)
         db.session.commit()
-        return formats.render([submit_response(service_request)], fmt,
-                              root="service_requests", item="request")
+        response = submit_response(service_request)
+        if photos:
+            response["media_url"] = media_url(photos[0][1])
+        return formats.render([response], fmt, root="service_requests", item="request")
 
 
 def submit_response(service_request: ServiceRequest) -> dict[str, Any]:
