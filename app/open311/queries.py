@@ -114,11 +114,16 @@ def newest_first(query: Select, limit: int = MAX_RESULTS) -> Select:
 def list_requests(session: Session, jurisdiction: Jurisdiction,
                   filters: RequestFilters) -> list[Any]:
     """The rows of GET requests (one page)."""
+    return session.execute(list_query(jurisdiction, filters)).all()
+
+
+def list_query(jurisdiction: Jurisdiction, filters: RequestFilters) -> Select:
+    """The statement of GET requests: filtered, ordered, one page."""
     extension = filters.extension
     query = filtered(base_query(jurisdiction), filters)
     if extension.circle is None:
         query = newest_first(query, extension.page_size)
-    return session.execute(paged(query, extension)).all()
+    return paged(query, extension)
 
 
 def one_request(session: Session, jurisdiction: Jurisdiction, service_request_id: str,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.models import RequestUpdate, Service, ServiceRequest
@@ -34,6 +34,14 @@ def find_nearby_open(session: Session, service: Service, lat: float, long: float
     nearest first; empty when the service has no duplicates rule."""
     if not service.duplicate_radius_m:
         return []
+    query = nearby_open_query(service, lat, long, now, limit=limit)
+    return [NearbyRequest(row.ServiceRequest, float(row.distance))
+            for row in session.execute(query)]
+
+
+def nearby_open_query(service: Service, lat: float, long: float, now: datetime, *,
+                      limit: int = NEARBY_LIMIT) -> Select:
+    """The statement of find_nearby_open (the service must have a duplicates rule)."""
     query = (
         select(ServiceRequest, distance_m(ServiceRequest.location, lat, long).label("distance"))
         .where(
@@ -41,6 +49,7 @@ def find_nearby_open(session: Session, service: Service, lat: float, long: float
             ServiceRequest.status == "open",
             within_radius(ServiceRequest.location, lat, long, service.duplicate_radius_m),
         )
+        # KNN on the GiST index: the nearest come first without sorting every match.
         .order_by(nearest_first(ServiceRequest.location, lat, long), ServiceRequest.id)
         .limit(limit)
     )
@@ -48,8 +57,7 @@ def find_nearby_open(session: Session, service: Service, lat: float, long: float
         query = query.where(
             ServiceRequest.requested_at >= now - timedelta(days=service.duplicate_window_days)
         )
-    return [NearbyRequest(row.ServiceRequest, float(row.distance))
-            for row in session.execute(query)]
+    return query
 
 
 def lock_duplicate_lookup(session: Session, service: Service) -> None:
