@@ -184,8 +184,8 @@ def attribute_entries(answers: dict[str, Any],
         if attribute.datatype in LIST_DATATYPES:
             keys = answer if isinstance(answer, list) else [answer]
             names = {v["key"]: v["name"] for v in attribute.values}
-            value = ",".join(keys)
-            name = ", ".join(names.get(key, key) for key in keys)
+            value: Any = ",".join(keys)
+            name: str | None = ", ".join(names.get(key) or key for key in keys)
         elif attribute.datatype in TEXT_DATATYPES:
             value = name = mask_text(str(answer))
         else:

@@ -42,12 +42,13 @@ def find_nearby_open(session: Session, service: Service, lat: float, long: float
 def nearby_open_query(service: Service, lat: float, long: float, now: datetime, *,
                       limit: int = NEARBY_LIMIT) -> Select:
     """The statement of find_nearby_open (the service must have a duplicates rule)."""
+    radius_m = service.duplicate_radius_m or 0
     query = (
         select(ServiceRequest, distance_m(ServiceRequest.location, lat, long).label("distance"))
         .where(
             ServiceRequest.service_id == service.id,
             ServiceRequest.status == "open",
-            within_radius(ServiceRequest.location, lat, long, service.duplicate_radius_m),
+            within_radius(ServiceRequest.location, lat, long, radius_m),
         )
         # KNN on the GiST index: the nearest come first without sorting every match.
         .order_by(nearest_first(ServiceRequest.location, lat, long), ServiceRequest.id)

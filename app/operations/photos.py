@@ -5,7 +5,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -35,7 +35,7 @@ class CleanPhoto:
     extension: str
 
 
-def read_bounded(stream: BinaryIO, max_bytes: int) -> bytes:
+def read_bounded(stream: IO[bytes], max_bytes: int) -> bytes:
     """The upload's bytes; PayloadTooLarge past max_bytes (read no further than that)."""
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
