@@ -26,12 +26,14 @@ def uploaded_photos(files: MultiDict[str, FileStorage]) -> list[CleanPhoto]:
     ordered = files.getlist("media") + [
         upload for key, upload in files.items(multi=True) if key != "media"
     ]
-    photos = []
+    photos: list[CleanPhoto] = []
     for upload in ordered:
+        if len(photos) == MAX_PHOTOS:
+            break
         data = read_bounded(upload.stream, max_bytes)
         if data:
             photos.append(clean_photo(data, upload.filename or upload.name or "media"))
-    return photos[:MAX_PHOTOS]
+    return photos
 
 
 def media_url(name: str) -> str:
