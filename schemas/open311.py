@@ -7,6 +7,7 @@ from schemas.fields import BoundingBox, CommaList, W3CDateTime
 OPEN311_STATUSES = ("open", "closed")
 MAX_RADIUS_M = 10_000
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 1_000_000
 
 
 class Open311ArgsSchema(Schema):
@@ -57,7 +58,8 @@ class RequestsArgsSchema(Open311ArgsSchema):
         metadata={"description": "updated_datetime < updated_before"}
     )
     district = CommaList(fields.String(), metadata={"description": "District codes"})
-    page = fields.Integer(validate=validate.Range(min=0),
+    # Bounded so that page * page_size stays a valid SQL OFFSET.
+    page = fields.Integer(validate=validate.Range(0, MAX_PAGE),
                           metadata={"description": "1-based; 0 is read as 1"})
     page_size = fields.Integer(validate=validate.Range(1, MAX_PAGE_SIZE),
                                metadata={"description": f"At most {MAX_PAGE_SIZE}"})

@@ -128,7 +128,8 @@ def test_page_zero_is_the_first_page(client, make_request):
         "/open311/v2/requests.json?page=1&page_size=2").data
 
 
-@pytest.mark.parametrize("query", ["page_size=1001", "page_size=0", "page=-1", "page=x"])
+@pytest.mark.parametrize("query", ["page_size=1001", "page_size=0", "page=-1", "page=x",
+                                   "page=100000000000000000000"])
 def test_bad_paging_is_400(client, jurisdiction, query):
     assert client.get(f"/open311/v2/requests.json?{query}").status_code == 400
 
