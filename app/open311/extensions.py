@@ -10,8 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response
-from geoalchemy2 import Geometry
-from sqlalchemy import Select, and_, cast, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app import formats
@@ -20,7 +19,7 @@ from app.exceptions import BadRequest
 from app.models import District, RequestUpdate, ServiceAttribute, ServiceRequest
 from app.open311 import render
 from app.redaction import HIDDEN, mask_text
-from geo.filters import envelope, inside_bbox, nearest_first, within_radius
+from geo.filters import nearest_first, within_bbox, within_radius
 
 MAX_PAGE_SIZE = 1000
 LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
@@ -84,12 +83,7 @@ def filtered_by_extensions(query: Select, extension: ExtensionFilters) -> Select
         circle = extension.circle
         query = query.where(within_radius(location, circle.lat, circle.long, circle.radius_m))
     if extension.bbox:
-        # && on geography is the GiST-served test, but it compares loose geocentric boxes; the
-        # planar test on lon/lat makes the box exactly the OGC one.
-        query = query.where(and_(
-            inside_bbox(location, *extension.bbox),
-            func.ST_Intersects(cast(location, Geometry), envelope(*extension.bbox)),
-        ))
+        query = query.where(within_bbox(location, *extension.bbox))
     # Strict bounds (as the Helsinki server): a client polling with the last updated_datetime
     # it saw does not get that request again.
     if extension.updated_after is not None:
