@@ -39,6 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_blueprint(ogc_blp)
     api.register_blueprint(tiles_blp)
 
+    from app.media import blp as media_blp
+
+    app.register_blueprint(media_blp)
+
     from app.errors import register_error_handlers
     from app.http_headers import register_response_headers
 

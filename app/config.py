@@ -18,6 +18,8 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
         self.MEDIA_DIR = env.get("MEDIA_DIR", str(Path.cwd() / "media"))
+        # Each photo of a report; the whole body is bounded by MAX_CONTENT_LENGTH.
+        self.MEDIA_MAX_BYTES = int(env.get("MEDIA_MAX_BYTES", str(5 * 1024 * 1024)))
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
         self.SMTP_URL = env.get("SMTP_URL", "smtp://127.0.0.1:25")
         self.MAIL_FROM = env.get("MAIL_FROM", "311@localhost")

@@ -1,5 +1,7 @@
 """Fields for query strings as Open311 clients write them."""
 
+import math
+
 from marshmallow import ValidationError, fields
 
 from app.datetimes import parse_w3c_keep_naive
@@ -28,3 +30,22 @@ class W3CDateTime(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else value.isoformat()
+
+
+class BoundingBox(fields.Field):
+    """`minlong,minlat,maxlong,maxlat` (OGC axis order), separated by `,` or `;`, as a tuple
+    of four floats on Earth with min <= max."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parts = str(value).replace(";", ",").split(",")
+        try:
+            numbers = [float(part) for part in parts]
+        except ValueError:
+            numbers = []
+        if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+            raise ValidationError("bbox must be four numbers: minlong,minlat,maxlong,maxlat")
+        min_long, min_lat, max_long, max_lat = numbers
+        if not (-180 <= min_long <= max_long <= 180 and -90 <= min_lat <= max_lat <= 90):
+            raise ValidationError("bbox must be minlong,minlat,maxlong,maxlat with longitudes "
+                                  "in [-180, 180], latitudes in [-90, 90] and min <= max")
+        return min_long, min_lat, max_long, max_lat

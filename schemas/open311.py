@@ -1,10 +1,13 @@
 """GeoReport v2 query arguments, POST forms and response documents (for openapi.yaml)."""
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.fields import CommaList, W3CDateTime
+from schemas.fields import BoundingBox, CommaList, W3CDateTime
 
 OPEN311_STATUSES = ("open", "closed")
+MAX_RADIUS_M = 10_000
+MAX_PAGE_SIZE = 1000
+MAX_PAGE = 1_000_000
 
 
 class Open311ArgsSchema(Schema):
@@ -40,6 +43,42 @@ class RequestsArgsSchema(Open311ArgsSchema):
     )
     end_date = W3CDateTime(
         metadata={"description": "requested_datetime <= end_date (W3C; default: now)"}
+    )
+    # Extensions (Open311 wiki, GeoReport_v2/Extensions.md): docs/pins.md
+    lat = fields.Float(validate=validate.Range(-90, 90),
+                       metadata={"description": "With long and radius: requests nearby"})
+    long = fields.Float(validate=validate.Range(-180, 180))
+    radius = fields.Float(
+        validate=validate.Range(0, MAX_RADIUS_M, min_inclusive=False),
+        metadata={"description": f"Metres, at most {MAX_RADIUS_M}; nearest first"},
+    )
+    bbox = BoundingBox(metadata={"description": "minlong,minlat,maxlong,maxlat (, or ;)"})
+    updated_after = W3CDateTime(metadata={"description": "updated_datetime > updated_after"})
+    updated_before = W3CDateTime(
+        metadata={"description": "updated_datetime < updated_before"}
+    )
+    district = CommaList(fields.String(), metadata={"description": "District codes"})
+    # Bounded so that page * page_size stays a valid SQL OFFSET.
+    page = fields.Integer(validate=validate.Range(0, MAX_PAGE),
+                          metadata={"description": "1-based; 0 is read as 1"})
+    page_size = fields.Integer(validate=validate.Range(1, MAX_PAGE_SIZE),
+                               metadata={"description": f"At most {MAX_PAGE_SIZE}"})
+    extensions = fields.Boolean(
+        metadata={"description": "true adds attributes, notes and extended_attributes"}
+    )
+
+    @validates_schema
+    def _circle_is_whole(self, data, **kwargs):
+        given = [name for name in ("lat", "long", "radius") if name in data]
+        if given and len(given) < 3:
+            raise ValidationError("lat, long and radius must be given together")
+
+
+class RequestArgsSchema(Open311ArgsSchema):
+    """GET requests/{id}."""
+
+    extensions = fields.Boolean(
+        metadata={"description": "true adds attributes, notes and extended_attributes"}
     )
 
 

@@ -1,5 +1,6 @@
 """factory_boy factories; points fall inside the test jurisdiction's bounding box."""
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import factory
@@ -72,3 +73,10 @@ class RequestUpdateFactory(factory.alchemy.SQLAlchemyModelFactory):
     kind = "note"
     public = True
     data = factory.LazyFunction(dict)
+
+
+def moved(lat: float, long: float, north_m: float = 0, east_m: float = 0) -> tuple[float, float]:
+    """(lat, long) of a point some metres north and east of another (small distances)."""
+    metres_per_degree = 111_195.0
+    return (lat + north_m / metres_per_degree,
+            long + east_m / (metres_per_degree * math.cos(math.radians(lat))))

@@ -6,7 +6,7 @@ import xmltodict
 
 # Elements that are lists in the JSON mapping, so xmltodict returns lists for one child too.
 LIST_ELEMENTS = ("service", "request", "error", "attribute", "value", "endpoint", "format",
-                 "request_update", "note")
+                 "request_update", "note", "photo")
 
 
 def body(response, fmt: str):

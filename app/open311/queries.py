@@ -10,6 +10,12 @@ from sqlalchemy.orm import Session
 
 from app.exceptions import BadRequest
 from app.models import Department, Jurisdiction, Service, ServiceRequest
+from app.open311.extensions import (
+    ExtensionFilters,
+    filtered_by_extensions,
+    paged,
+    with_extension_columns,
+)
 
 MAX_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
@@ -59,6 +65,7 @@ class RequestFilters:
     statuses: list[str] = field(default_factory=list)
     start_date: datetime | None = None
     end_date: datetime | None = None
+    extension: ExtensionFilters = field(default_factory=ExtensionFilters)
 
 
 def date_window(start: datetime | None, end: datetime | None,
@@ -85,13 +92,17 @@ def filtered(query: Select, filters: RequestFilters) -> Select:
     if filters.service_request_ids:
         ids = [int(i) for i in filters.service_request_ids if i.isdigit() and len(i) < 19]
         return query.where(ServiceRequest.id.in_(ids))
-    start, end = date_window(filters.start_date, filters.end_date)
-    query = query.where(ServiceRequest.requested_at >= start, ServiceRequest.requested_at <= end)
+    # updated_after/updated_before bound the result themselves: a client polling for changes
+    # must see an old request that was just updated.
+    if filters.start_date or filters.end_date or not filters.extension.bounds_updates():
+        start, end = date_window(filters.start_date, filters.end_date)
+        query = query.where(ServiceRequest.requested_at >= start,
+                            ServiceRequest.requested_at <= end)
     if filters.service_codes:
         query = query.where(Service.service_code.in_(filters.service_codes))
     if filters.statuses:
         query = query.where(ServiceRequest.status.in_(filters.statuses))
-    return query
+    return filtered_by_extensions(query, filters.extension)
 
 
 def newest_first(query: Select, limit: int = MAX_RESULTS) -> Select:
@@ -103,14 +114,25 @@ def newest_first(query: Select, limit: int = MAX_RESULTS) -> Select:
 
 def list_requests(session: Session, jurisdiction: Jurisdiction,
                   filters: RequestFilters) -> list[Any]:
-    """The rows of GET requests."""
-    return list(session.execute(newest_first(filtered(base_query(jurisdiction), filters))))
+    """The rows of GET requests (one page)."""
+    return list(session.execute(list_query(jurisdiction, filters)))
 
 
-def one_request(session: Session, jurisdiction: Jurisdiction, service_request_id: str) -> Any:
-    """One row, or None for an id that is not ours."""
+def list_query(jurisdiction: Jurisdiction, filters: RequestFilters) -> Select:
+    """The statement of GET requests: filtered, ordered, one page."""
+    extension = filters.extension
+    query = filtered(base_query(jurisdiction), filters)
+    if extension.circle is None:
+        query = newest_first(query, extension.page_size)
+    return paged(query, extension)
+
+
+def one_request(session: Session, jurisdiction: Jurisdiction, service_request_id: str,
+                extended: bool = False) -> Any:
+    """One row, or None for an id that is not ours; with the extension columns if asked."""
     if not service_request_id.isdigit() or len(service_request_id) > 18:
         return None
-    return session.execute(
-        base_query(jurisdiction).where(ServiceRequest.id == int(service_request_id))
-    ).first()
+    query = base_query(jurisdiction).where(ServiceRequest.id == int(service_request_id))
+    if extended:
+        query = with_extension_columns(query)
+    return session.execute(query).first()

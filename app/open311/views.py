@@ -14,13 +14,16 @@ from app.datetimes import localize
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.lookups import resolve_jurisdiction
+from app.media import media_url, uploaded_photos
 from app.models import Jurisdiction, Service, ServiceRequest
-from app.open311 import blp, queries, render
+from app.open311 import blp, extensions, queries, render
 from app.operations.access import find_api_key
+from app.operations.photos import photo_name, store_photo
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
 from schemas.open311 import (
     DiscoverySchema,
     Open311ErrorSchema,
+    RequestArgsSchema,
     RequestsArgsSchema,
     ServiceDefinitionSchema,
     ServiceRequestSchema,
@@ -163,8 +166,11 @@ class ServiceRequests(MethodView):
             statuses=args.get("status", []),
             start_date=localize(args["start_date"], zone) if "start_date" in args else None,
             end_date=localize(args["end_date"], zone) if "end_date" in args else None,
+            extension=extensions.extension_filters(args, zone),
         )
         rows = queries.list_requests(db.session, jurisdiction, filters)
+        if filters.extension.extended:
+            return extensions.render_extended(db.session, rows, zone, fmt)
         return render_requests(rows, jurisdiction, fmt)
 
     @blp.arguments(SubmitFormSchema, location="form")
@@ -176,6 +182,7 @@ class ServiceRequests(MethodView):
         if api_key is None:
             raise Forbidden("api_key is missing or not valid")
         jurisdiction = resolve_jurisdiction(db.session, form.get("jurisdiction_id"))
+        photos = [(photo, photo_name(photo)) for photo in uploaded_photos(request.files)]
         submitted = SubmitForm(
             service_code=form.get("service_code"),
             lat=form.get("lat"),
@@ -184,7 +191,7 @@ class ServiceRequests(MethodView):
             address_id=form.get("address_id"),
             zipcode=form.get("zipcode"),
             description=form.get("description"),
-            media_urls=form.get("media_url", []),
+            media_urls=form.get("media_url", []) + [media_url(name) for _, name in photos],
             attributes=_attribute_answers(request.values),
             reporter={k: form[k] for k in REPORTER_FIELDS if form.get(k)},
         )
@@ -192,9 +199,14 @@ class ServiceRequests(MethodView):
             db.session, jurisdiction, submitted,
             Actor(label=f"api_key:{api_key.name}", api_key_id=api_key.id),
         )
+        # Written once the report is valid, before the commit that publishes its URL.
+        for photo, name in photos:
+            store_photo(photo, current_app.config["MEDIA_DIR"], name)
         db.session.commit()
-        return formats.render([submit_response(service_request)], fmt,
-                              root="service_requests", item="request")
+        response = submit_response(service_request)
+        if photos:
+            response["media_url"] = media_url(photos[0][1])
+        return formats.render([response], fmt, root="service_requests", item="request")
 
 
 def submit_response(service_request: ServiceRequest) -> dict[str, Any]:
@@ -213,15 +225,19 @@ def submit_response(service_request: ServiceRequest) -> dict[str, Any]:
 class ServiceRequestById(MethodView):
     """One service request."""
 
-    @blp.arguments(ServicesArgsSchema, location="query")
+    @blp.arguments(RequestArgsSchema, location="query")
     @blp.response(200, ServiceRequestSchema(many=True))
     @_errors_doc(400, 404)
     def get(self, args: dict, service_request_id: str, fmt: str):
         """A list holding the one request (the spec's shape)."""
         jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
-        row = queries.one_request(db.session, jurisdiction, service_request_id)
+        extended = args.get("extensions", False)
+        row = queries.one_request(db.session, jurisdiction, service_request_id, extended)
         if row is None:
             raise NotFound(f"service_request_id {service_request_id!r} was not found")
+        if extended:
+            return extensions.render_extended(db.session, [row], jurisdiction_zone(jurisdiction),
+                                              fmt)
         return render_requests([row], jurisdiction, fmt)
 
 

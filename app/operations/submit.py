@@ -14,6 +14,7 @@ from app.datetimes import parse_w3c
 from app.exceptions import BadRequest, Forbidden, NotFound
 from app.models import (
     Address,
+    District,
     Jurisdiction,
     Reporter,
     RequestUpdate,
@@ -21,13 +22,17 @@ from app.models import (
     ServiceAttribute,
     ServiceRequest,
 )
+from app.operations import duplicates
+from app.operations.locations import best_address_match, district_covering
 from app.security import new_secret
-from geo.points import InvalidPoint, parse_lat_long, to_geography
+from geo.points import InvalidPoint, lat_long_of, parse_lat_long, to_geography
 
 MAX_DESCRIPTION = 4000
 MAX_TEXT_ATTRIBUTE = 4000
 MAX_STRING_ATTRIBUTE = 1000
 REPORTER_FIELDS = ("first_name", "last_name", "email", "phone", "device_id", "account_id")
+UNCONFIRMED_LOCATION_NOTICE = ("The location could not be confirmed from the address given; "
+                               "the city will locate it.")
 
 
 @dataclass
@@ -191,13 +196,14 @@ def _point_in_boundary(session: Session, jurisdiction: Jurisdiction, lat: str,
 
 
 def _locate(session: Session, jurisdiction: Jurisdiction,
-            form: SubmitForm) -> tuple[Any, str | None, str | None]:
-    """(point, address, zipcode) from lat/long, address_id or address_string; raises _Invalid."""
+            form: SubmitForm) -> tuple[Any, str | None, str | None, str | None]:
+    """(point, address, address_id, zipcode) from lat/long, address_id or address_string (its
+    confident match among the city's addresses, else no point); raises _Invalid."""
     if bool(form.lat) != bool(form.long):
         raise _Invalid("lat and long must be given together")
     if form.lat and form.long:
         point = _point_in_boundary(session, jurisdiction, form.lat, form.long)
-        return point, form.address_string, form.zipcode
+        return point, form.address_string, form.address_id, form.zipcode
     if form.address_id:
         address = session.scalar(
             select(Address).where(Address.jurisdiction_id == jurisdiction.id,
@@ -205,10 +211,26 @@ def _locate(session: Session, jurisdiction: Jurisdiction,
         )
         if address is None:
             raise _Invalid(f"address_id {form.address_id!r} is not a known address")
-        return address.location, address.address, address.zipcode or form.zipcode
+        return address.location, address.address, address.address_id, (
+            address.zipcode or form.zipcode)
     if form.address_string:
-        return None, form.address_string, form.zipcode
+        match = best_address_match(session, jurisdiction, form.address_string)
+        if match is None:
+            return None, form.address_string, None, form.zipcode
+        found = match.address
+        return found.location, found.address, found.address_id, found.zipcode or form.zipcode
     raise _Invalid("a location is required: lat and long, address_string or address_id")
+
+
+def _place(session: Session, jurisdiction: Jurisdiction, service: Service, location: Any,
+           now: datetime) -> tuple[District | None, ServiceRequest | None]:
+    """(district, parent) of a new report at `location`: the district covering it and the open
+    report it duplicates. Takes the service's duplicate lock (see duplicates.find_parent)."""
+    if location is None:
+        return None, None
+    lat, long = lat_long_of(location)
+    return (district_covering(session, jurisdiction, lat, long),
+            duplicates.find_parent(session, service, lat, long, now))
 
 
 def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitForm,
@@ -220,10 +242,10 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
                         f"{', '.join(service.restricted_to)} staff")
     problems: list[str] = []
     try:
-        location, address, zipcode = _locate(session, jurisdiction, form)
+        location, address, address_id, zipcode = _locate(session, jurisdiction, form)
     except _Invalid as invalid:
         problems.append(str(invalid))
-        location, address, zipcode = None, None, None
+        location, address, address_id, zipcode = None, None, None, None
     answers, attribute_problems = validate_attributes(service, form.attributes)
     problems.extend(attribute_problems)
     if form.description and len(form.description) > MAX_DESCRIPTION:
@@ -240,6 +262,12 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         raise BadRequest(*problems)
 
     now = datetime.now(UTC)
+    district, parent = _place(session, jurisdiction, service, location, now)
+    notices = [
+        sla_notice(service),
+        UNCONFIRMED_LOCATION_NOTICE if location is None else None,
+        duplicates.duplicate_notice(parent) if parent else None,
+    ]
     service_request = ServiceRequest(
         jurisdiction_id=jurisdiction.id,
         service=service,
@@ -248,7 +276,7 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         detailed_status="submitted",
         description=form.description,
         address=address,
-        address_id=form.address_id if form.address_id and location is not None else None,
+        address_id=address_id,
         zipcode=zipcode,
         location=location,
         media_urls=form.media_urls,
@@ -258,8 +286,10 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         requested_at=now,
         updated_at=now,
         deadline=compute_deadline(jurisdiction, service, now),
-        service_notice=sla_notice(service),
+        service_notice=" ".join(n for n in notices if n) or None,
         token=new_secret(16) if service.type == "batch" else None,
+        duplicate_of_id=parent.id if parent else None,
+        district_id=district.id if district else None,
     )
     session.add(service_request)
     session.flush()
@@ -278,5 +308,7 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
             public=True,
         )
     )
+    if parent is not None:
+        duplicates.record_link(session, service_request, parent, actor, now)
     session.flush()
     return service_request

@@ -2,9 +2,8 @@
 each. The routes are read from app.url_map, so a new public GET that this walk does not
 visit makes it fail."""
 
-from datetime import UTC, datetime, timedelta
-
 import json
+from datetime import UTC, datetime, timedelta
 
 import mapbox_vector_tile
 import pytest
@@ -108,6 +107,12 @@ def _urls_for(rule: str, planted) -> list[str]:
         "/api/v1/public/feeds/requests.atom": ["/api/v1/public/feeds/requests.atom"],
         "/api/v1/public/subscriptions/confirm/<token>":
             [f"/api/v1/public/subscriptions/confirm/{planted['confirmation_token']}"],
+        "/api/v1/public/nearby": [
+            f"/api/v1/public/nearby?service_code={code}&lat={lat}&long={long}"
+            for code, (lat, long) in (("POTHOLE", EXACT_POINT),
+                                      ("GRAFFITI", (BLOCK_LAT, BLOCK_LONG)),
+                                      ("NOISE", (HIDDEN_LAT, HIDDEN_LONG)))],
+        "/api/v1/public/addresses": ["/api/v1/public/addresses?q=planted"],
         "/ogc/": ["/ogc/"],
         "/ogc/conformance": ["/ogc/conformance"],
         "/ogc/collections": ["/ogc/collections"],

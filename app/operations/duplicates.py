@@ -1,0 +1,145 @@
+"""Duplicate reports: finding open cases near a pin, linking a new report to its parent, and
+closing duplicates with their parent."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.models import RequestUpdate, Service, ServiceRequest
+from geo.filters import distance_m, nearest_first, within_radius
+
+if TYPE_CHECKING:  # submit imports this module to link new reports
+    from app.operations.submit import Actor
+
+# First key of the two-key advisory lock taken while looking for a parent; the second is the
+# service id. Any constant works as long as no other lock uses it ("DUPL" in ASCII).
+DUPLICATE_LOCK_SPACE = 0x4455504C
+NEARBY_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class NearbyRequest:
+    """An open request near a point, with its distance in metres."""
+
+    service_request: ServiceRequest
+    distance_m: float
+
+
+def find_nearby_open(session: Session, service: Service, lat: float, long: float,
+                     now: datetime, *, limit: int = NEARBY_LIMIT) -> list[NearbyRequest]:
+    """Open requests of the service within its duplicate radius, filed within its window,
+    nearest first; empty when the service has no duplicates rule."""
+    if not service.duplicate_radius_m:
+        return []
+    query = nearby_open_query(service, lat, long, now, limit=limit)
+    return [NearbyRequest(row.ServiceRequest, float(row.distance))
+            for row in session.execute(query)]
+
+
+def nearby_open_query(service: Service, lat: float, long: float, now: datetime, *,
+                      limit: int = NEARBY_LIMIT) -> Select:
+    """The statement of find_nearby_open (the service must have a duplicates rule)."""
+    radius_m = service.duplicate_radius_m or 0
+    query = (
+        select(ServiceRequest, distance_m(ServiceRequest.location, lat, long).label("distance"))
+        .where(
+            ServiceRequest.service_id == service.id,
+            ServiceRequest.status == "open",
+            within_radius(ServiceRequest.location, lat, long, radius_m),
+        )
+        # KNN on the GiST index: the nearest come first without sorting every match.
+        .order_by(nearest_first(ServiceRequest.location, lat, long), ServiceRequest.id)
+        .limit(limit)
+    )
+    if service.duplicate_window_days:
+        query = query.where(
+            ServiceRequest.requested_at >= now - timedelta(days=service.duplicate_window_days)
+        )
+    return query
+
+
+def lock_duplicate_lookup(session: Session, service: Service) -> None:
+    """Serialise parent lookups of one service until the transaction ends, so that two
+    identical reports filed at the same moment link instead of both becoming parents."""
+    session.execute(select(func.pg_advisory_xact_lock(DUPLICATE_LOCK_SPACE, service.id)))
+
+
+def find_parent(session: Session, service: Service, lat: float, long: float,
+                now: datetime) -> ServiceRequest | None:
+    """The open root request a new report at this point duplicates, or None. Takes the
+    service's lookup lock first: call it only right before storing the new report."""
+    if not service.duplicate_radius_m:
+        return None
+    lock_duplicate_lookup(session, service)
+    for nearby in find_nearby_open(session, service, lat, long, now):
+        candidate = nearby.service_request
+        # Links always point at a root, so a duplicate's parent is its root.
+        root = candidate.duplicate_of if candidate.duplicate_of_id else candidate
+        if root is not None and root.status == "open":
+            return root
+    return None
+
+
+def record_link(session: Session, duplicate: ServiceRequest, parent: ServiceRequest,
+                actor: "Actor", now: datetime) -> None:
+    """The public history rows of a link, on both requests; the parent counts as updated."""
+    session.add_all([
+        RequestUpdate(
+            jurisdiction_id=duplicate.jurisdiction_id, service_request_id=duplicate.id,
+            created_at=now, actor=actor.label, kind="duplicate", public=True,
+            description=f"Linked as a duplicate of request {parent.id}",
+            data={"duplicate_of": parent.id},
+        ),
+        RequestUpdate(
+            jurisdiction_id=parent.jurisdiction_id, service_request_id=parent.id,
+            created_at=now, actor=actor.label, kind="duplicate", public=True,
+            description=f"Request {duplicate.id} was linked to this request as a duplicate",
+            data={"duplicate": duplicate.id},
+        ),
+    ])
+    parent.updated_at = now
+    session.flush()
+
+
+def duplicate_notice(parent: ServiceRequest) -> str:
+    """What the resident reads (GeoReport v2 service_notice) when their report is linked."""
+    return (f"This problem has already been reported nearby (request {parent.id}); "
+            "your report was added to it and will be closed with it.")
+
+
+def cascade_closure(session: Session, parent: ServiceRequest, actor: "Actor",
+                    now: datetime) -> list[ServiceRequest]:
+    """Close the parent's open duplicates the way the parent was closed (status,
+    detailed_status, state_code, status_notes), each with a public note naming the parent.
+
+    Call it after closing `parent`, in the same transaction. It only writes history: the
+    notifications to the duplicates' reporters are the caller's to send (as outbox rows, like
+    the parent's), for the returned requests.
+    """
+    duplicates = session.scalars(
+        select(ServiceRequest)
+        .where(ServiceRequest.duplicate_of_id == parent.id, ServiceRequest.status == "open")
+        .order_by(ServiceRequest.id)
+        .with_for_update()
+    ).all()
+    for duplicate in duplicates:
+        previous = duplicate.detailed_status
+        duplicate.status = parent.status
+        duplicate.detailed_status = parent.detailed_status
+        duplicate.state_code = parent.state_code
+        duplicate.status_notes = parent.status_notes
+        duplicate.closed_at = now
+        duplicate.updated_at = now
+        session.add(RequestUpdate(
+            jurisdiction_id=duplicate.jurisdiction_id, service_request_id=duplicate.id,
+            created_at=now, actor=actor.label, kind="status", public=True,
+            from_status=previous, to_status=parent.detailed_status,
+            state_code=parent.state_code,
+            description=f"Closed with request {parent.id}, of which this is a duplicate",
+            data={"parent": parent.id},
+        ))
+    session.flush()
+    return list(duplicates)

@@ -1,0 +1,104 @@
+import io
+from pathlib import Path
+
+import pytest
+from PIL import ExifTags, Image
+
+from tests.open311_client import body, error_codes
+
+FORM = {"service_code": "TREE", "lat": "42.04", "long": "-87.70"}
+
+
+def photo_with_gps(fmt="JPEG", size=(40, 30), orientation=None) -> bytes:
+    """An image whose EXIF carries a camera name and GPS position."""
+    image = Image.new("RGB", size, "red")
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "TestCam"
+    if orientation:
+        exif[ExifTags.Base.Orientation] = orientation
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (42.0, 2.0, 24.0)
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, exif=exif)
+    return buffer.getvalue()
+
+
+def post(client, api_key, fmt="json", *, data, field="media", filename="photo.jpg", **extra):
+    form = {**FORM, "api_key": api_key, **extra, field: (io.BytesIO(data), filename)}
+    return client.post(f"/open311/v2/requests.{fmt}", data=form,
+                       content_type="multipart/form-data")
+
+
+def stored_file(app, url: str) -> Path:
+    return Path(app.config["MEDIA_DIR"]) / url.rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_uploaded_photo_becomes_the_media_url(client, api_key, jurisdiction, fmt):
+    response = post(client, api_key, fmt, data=photo_with_gps())
+    (created,) = body(response, fmt)
+    (listed,) = body(client.get(
+        f"/open311/v2/requests/{created['service_request_id']}.{fmt}"), fmt)
+    assert listed["media_url"] == created["media_url"]
+    assert listed["media_url"].startswith("http://localhost/media/")
+
+
+def test_stored_photo_has_no_exif_or_gps(app, client, api_key, jurisdiction):
+    (created,) = post(client, api_key, data=photo_with_gps()).get_json()
+    stored = stored_file(app, created["media_url"]).read_bytes()
+    assert b"TestCam" not in stored and b"Exif" not in stored
+    assert dict(Image.open(io.BytesIO(stored)).getexif()) == {}
+
+
+def test_photo_is_turned_upright_before_its_exif_goes(app, client, api_key, jurisdiction):
+    # Orientation 6: the camera held sideways; the stored pixels must be rotated instead.
+    (created,) = post(client, api_key, data=photo_with_gps(orientation=6)).get_json()
+    with Image.open(stored_file(app, created["media_url"])) as stored:
+        assert stored.size == (30, 40)
+
+
+def test_stored_photo_is_served_at_its_media_url(app, client, api_key, jurisdiction):
+    (created,) = post(client, api_key, data=photo_with_gps("PNG"),
+                      filename="x.png").get_json()
+    with client.get(created["media_url"].removeprefix("http://localhost")) as response:
+        assert response.status_code == 200
+        assert response.content_type == "image/png"
+        assert response.data == stored_file(app, created["media_url"]).read_bytes()
+
+
+def test_photo_under_another_file_field_is_accepted(client, api_key, jurisdiction):
+    (created,) = post(client, api_key, field="file", data=photo_with_gps()).get_json()
+    assert "/media/" in created["media_url"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_file_that_is_not_an_image_is_400_whatever_its_name(client, api_key, jurisdiction,
+                                                            fmt):
+    response = post(client, api_key, fmt, data=b"<script>alert(1)</script>",
+                    filename="photo.jpg")
+    assert response.status_code == 400
+    assert error_codes(response, fmt) == [400]
+
+
+@pytest.mark.usefixtures("jurisdiction")
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_photo_over_the_size_limit_is_413_in_the_open311_format(app, client, api_key,
+                                                                monkeypatch, fmt):
+    data = photo_with_gps(size=(200, 200))
+    monkeypatch.setitem(app.config, "MEDIA_MAX_BYTES", len(data) - 1)
+    response = post(client, api_key, fmt, data=data)
+    assert response.status_code == 413
+    assert error_codes(response, fmt) == [413]
+
+
+def test_refused_report_stores_no_photo(app, client, api_key, jurisdiction):
+    before = set(Path(app.config["MEDIA_DIR"]).glob("*"))
+    response = post(client, api_key, data=photo_with_gps(), service_code="NOPE")
+    assert response.status_code == 404
+    assert set(Path(app.config["MEDIA_DIR"]).glob("*")) == before
+
+
+@pytest.mark.parametrize("name", ["../conftest.py", "missing.jpg"])
+def test_media_outside_the_store_or_missing_is_404(client, name):
+    assert client.get(f"/media/{name}").status_code == 404

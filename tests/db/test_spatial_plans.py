@@ -1,0 +1,63 @@
+"""The spatial filters must be served by the GiST indexes on location, not by scans."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from app.open311.extensions import Circle, ExtensionFilters
+from app.open311.queries import RequestFilters, list_query
+from app.operations.duplicates import nearby_open_query
+
+GIST_INDEXES = {"ix_service_requests_location", "ix_service_requests_open_location"}
+ROWS = 5000
+
+
+@pytest.fixture
+def many_requests(db_session, services):
+    """ROWS requests spread over the city and two years, then fresh planner statistics."""
+    db_session.execute(sa.text("""
+        INSERT INTO service_requests (jurisdiction_id, service_id, status, detailed_status,
+            media_urls, attributes, channel, vote_count, requested_at, updated_at, location)
+        SELECT s.jurisdiction_id, s.id, CASE WHEN g % 4 = 0 THEN 'closed' ELSE 'open' END,
+            'submitted', '{}', '{}', 'api', 0, now() - (g % 730) * interval '1 day',
+            now() - (g % 730) * interval '1 day',
+            ST_SetSRID(ST_MakePoint(-87.74 + (g * 7919 % 1000) * 0.00008,
+                                    42.01 + (g * 104729 % 1000) * 0.00007), 4326)::geography
+        FROM generate_series(1, :rows) AS g, services AS s WHERE s.id = :service_id
+    """), {"rows": ROWS, "service_id": services["POTHOLE"].id})
+    db_session.execute(sa.text("ANALYZE service_requests"))
+
+
+def index_names(db_session, statement) -> set[str]:
+    compiled = statement.compile(dialect=postgresql.psycopg.dialect(),
+                                 compile_kwargs={"render_postcompile": True})
+    (plan,) = db_session.connection().exec_driver_sql(
+        f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
+    found: set[str] = set()
+
+    def walk(node):
+        if "Index Name" in node:
+            found.add(node["Index Name"])
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(json.loads(plan)["Plan"] if isinstance(plan, str) else plan["Plan"])
+    return found
+
+
+def test_radius_query_uses_the_location_gist_index(db_session, jurisdiction, many_requests):
+    filters = RequestFilters(extension=ExtensionFilters(circle=Circle(42.04, -87.70, 200)))
+    assert index_names(db_session, list_query(jurisdiction, filters)) & GIST_INDEXES
+
+
+def test_bbox_query_uses_the_location_gist_index(db_session, jurisdiction, many_requests):
+    filters = RequestFilters(extension=ExtensionFilters(bbox=(-87.70, 42.04, -87.698, 42.042)))
+    assert index_names(db_session, list_query(jurisdiction, filters)) & GIST_INDEXES
+
+
+def test_nearby_open_query_uses_the_location_gist_index(db_session, services, many_requests):
+    statement = nearby_open_query(services["POTHOLE"], 42.04, -87.70, datetime.now(UTC))
+    assert index_names(db_session, statement) & GIST_INDEXES
