@@ -24,6 +24,12 @@ class Parser(FlaskParser):
     def load_form(self, req, schema):
         return MultiDictProxy(_without_empty(req.values), schema)
 
+    def load_json(self, req, schema):
+        # A JSON body is documented; an HTML form posting the same fields is accepted too.
+        if req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return MultiDictProxy(_without_empty(req.form), schema)
+        return super().load_json(req, schema)
+
 
 class Blueprint(flask_smorest.Blueprint):
     """A flask-smorest blueprint using our Parser."""

@@ -84,7 +84,7 @@ class NearbyOpenRequests(MethodView):
 class ServiceRequestVotes(MethodView):
     """"Me too" on an open request."""
 
-    @blp.arguments(VoteFormSchema, location="json_or_form")
+    @blp.arguments(VoteFormSchema, location="json")
     @blp.response(201, VoteResultSchema)
     @blp.alt_response(200, schema=VoteResultSchema,
                       description="This voter had already voted: the count is unchanged")
