@@ -20,6 +20,7 @@ from app.models import (
     Service,
     ServiceRequest,
 )
+from app.operations.notifications import notify_submitted
 from app.security import new_secret
 from geo.points import InvalidPoint, parse_lat_long, to_geography
 
@@ -252,5 +253,6 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
             public=True,
         )
     )
+    notify_submitted(session, service_request)
     session.flush()
     return service_request
