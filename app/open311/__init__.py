@@ -8,5 +8,5 @@ blp = Blueprint(
                 "{code, description} in the same format.",
 )
 
-from app.open311 import updates  # noqa: E402,F401  (FixMyStreet servicerequestupdates)
+import app.open311.updates  # noqa: E402,F401  (FixMyStreet servicerequestupdates)
 from app.open311 import views  # noqa: E402,F401  (routes register on blp)
