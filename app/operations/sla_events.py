@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, extract, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import ServiceRequest
@@ -14,14 +14,14 @@ WARN_AT = 0.75
 def check_sla(session: Session, now: datetime) -> dict[str, int]:
     """Write each due event once (the request's sla_warned_at / overdue_notified_at say it was
     written); paused requests are skipped, their clock is stopped."""
-    used = ServiceRequest.requested_at + (ServiceRequest.deadline -
-                                          ServiceRequest.requested_at) * WARN_AT
+    elapsed = extract("epoch", literal(now) - ServiceRequest.requested_at)
+    allowed = extract("epoch", ServiceRequest.deadline - ServiceRequest.requested_at)
     due = session.scalars(
         select(ServiceRequest).where(
             ServiceRequest.status == "open",
             ServiceRequest.deadline.is_not(None),
             ServiceRequest.paused_at.is_(None),
-            or_(and_(ServiceRequest.sla_warned_at.is_(None), used <= now),
+            or_(and_(ServiceRequest.sla_warned_at.is_(None), elapsed >= allowed * WARN_AT),
                 and_(ServiceRequest.overdue_notified_at.is_(None),
                      ServiceRequest.deadline < now)),
         ).order_by(ServiceRequest.id).with_for_update(skip_locked=True)
