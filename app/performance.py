@@ -68,6 +68,7 @@ def performance_report(session: Session, jurisdiction: Jurisdiction, month: str,
 
     def grouped(*columns: Any, where: Any, join_survey: bool = False):
         query = (select(*key, *columns)
+                 .select_from(ServiceRequest)
                  .join(Service, Service.id == ServiceRequest.service_id)
                  .outerjoin(Department, Department.id == ServiceRequest.department_id)
                  .where(ServiceRequest.jurisdiction_id == jurisdiction.id, where)

@@ -3,6 +3,7 @@
 import json
 import socket
 import threading
+from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
@@ -27,7 +28,9 @@ class Inbox:
         if self.fail_first > 0:
             self.fail_first -= 1
             return "451 4.3.0 Try again later"
-        self.messages.append({"to": envelope.rcpt_tos,
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append({"to": envelope.rcpt_tos, "subject": message["Subject"],
+                              "text": message.get_content(),
                               "data": envelope.content.decode("utf-8", "replace")})
         return "250 OK"
 
@@ -62,7 +65,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802  (http.server's hook name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append({"headers": dict(self.headers), "body": body,
                                           "json": json.loads(body)})

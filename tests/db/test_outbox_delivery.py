@@ -37,7 +37,7 @@ def test_email_links_use_the_public_base_url(db_session):
     email_event(db_session)
     with SmtpServer() as server:
         deliver_one(db_session, transport(server))
-    assert "Hello https://311.example.gov/x" in server.inbox.messages[0]["data"]
+    assert "Hello https://311.example.gov/x" in server.inbox.messages[0]["text"]
 
 
 def test_email_carries_a_stable_message_id_so_repeats_can_be_dropped(db_session):
