@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from app import sla
 from app.datetimes import w3c
+from app.lookups import jurisdiction_of
 from app.models import (
     ApiKey,
-    Jurisdiction,
     OutboxEvent,
     Reporter,
     RequestUpdate,
@@ -49,7 +49,7 @@ def queue(session: Session, service_request: ServiceRequest, *, channel: str, ev
 
 
 def _zone(session: Session, service_request: ServiceRequest) -> ZoneInfo:
-    return ZoneInfo(session.get(Jurisdiction, service_request.jurisdiction_id).timezone)
+    return ZoneInfo(jurisdiction_of(session, service_request).timezone)
 
 
 def resident_recipients(session: Session, service_request: ServiceRequest) -> list[str]:

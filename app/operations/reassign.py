@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from app import sla
 from app.exceptions import BadRequest, Conflict, NotFound
-from app.models import Department, Jurisdiction, RequestUpdate, ServiceRequest
+from app.lookups import jurisdiction_of
+from app.models import Department, RequestUpdate, ServiceRequest
 from app.operations.history import record
 from app.operations.submit import compute_deadline, find_service, work_calendar
 from app.operations.transitions import move_deadline
@@ -32,7 +33,7 @@ def reassign(session: Session, service_request: ServiceRequest, *,
         raise BadRequest("give either department or service_code")
     if service_request.status != "open":
         raise Conflict("a closed request cannot be reassigned; reopen it first")
-    jurisdiction = session.get(Jurisdiction, service_request.jurisdiction_id)
+    jurisdiction = jurisdiction_of(session, service_request)
     before = {"service_code": service_request.service.service_code,
               "department": service_request.department.code if service_request.department
               else None,

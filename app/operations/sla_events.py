@@ -30,7 +30,7 @@ def check_sla(session: Session, now: datetime) -> dict[str, int]:
     for service_request in due:
         label = f"{service_request.service.service_name} request #{service_request.id}"
         deadline = at(service_request.deadline, session, service_request)
-        if service_request.deadline < now:
+        if service_request.deadline and service_request.deadline < now:
             notify_department(session, service_request, "sla.overdue", f"OVERDUE: {label}",
                               f"{label} passed its deadline ({deadline}) and is still open.")
             service_request.overdue_notified_at = now

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from app import sla, workflow
 from app.exceptions import BadRequest, Conflict, NotFound
-from app.models import Jurisdiction, RequestUpdate, ServiceRequest, StateCode
+from app.lookups import jurisdiction_of
+from app.models import RequestUpdate, ServiceRequest, StateCode
 from app.operations.history import record
 from app.operations.notifications import notify_closure, notify_status_change
 from app.operations.submit import work_calendar
@@ -88,7 +89,7 @@ def resume_clock(session: Session, service_request: ServiceRequest, actor: str,
     if paused_at is None or service_request.deadline is None:
         return
     service = service_request.service
-    calendar = work_calendar(session.get(Jurisdiction, service_request.jurisdiction_id))
+    calendar = work_calendar(jurisdiction_of(session, service_request))
     pause = sla.paused_duration(paused_at, now, service.sla_calendar, calendar)
     old_deadline = service_request.deadline
     new_deadline = sla.extend_deadline(old_deadline, pause, service.sla_calendar, calendar)

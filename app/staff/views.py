@@ -15,7 +15,7 @@ from app import workflow
 from app.datetimes import localize, w3c
 from app.exceptions import BadRequest, Forbidden, NotFound
 from app.extensions import db
-from app.lookups import resolve_jurisdiction
+from app.lookups import jurisdiction_of, resolve_jurisdiction
 from app.models import (
     Department,
     District,
@@ -111,10 +111,10 @@ def _entry(row: Any, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
     }
 
 
-def _detail(service_request_id: int) -> dict[str, Any]:
+def _detail(service_request: ServiceRequest) -> dict[str, Any]:
     """Everything about one request, for staff: history and reporter contact included."""
-    service_request = db.session.get(ServiceRequest, service_request_id)
-    jurisdiction = db.session.get(Jurisdiction, service_request.jurisdiction_id)
+    service_request_id = service_request.id
+    jurisdiction = jurisdiction_of(db.session, service_request)
     zone = ZoneInfo(jurisdiction.timezone)
     row = db.session.execute(
         _queue_query(jurisdiction).where(ServiceRequest.id == service_request_id)).one()
@@ -200,7 +200,7 @@ class StaffServiceRequests(MethodView):
             Actor(label=actor_label(staff), staff_role=staff.role),
         )
         db.session.commit()
-        return _detail(service_request.id)
+        return _detail(service_request)
 
 
 @blp.route("/requests/<service_request_id>")
@@ -218,7 +218,7 @@ class StaffServiceRequestById(MethodView):
         if service_request is None:
             raise NotFound(f"service request {service_request_id!r} was not found")
         ensure_may_work(staff, service_request)
-        return _detail(service_request.id)
+        return _detail(service_request)
 
 
 @blp.route("/requests/<service_request_id>/transitions")
@@ -235,7 +235,7 @@ class Transitions(MethodView):
                    TransitionForm(form["to"], form.get("state_code"), form.get("description")),
                    actor_label(staff), datetime.now(UTC))
         db.session.commit()
-        return _detail(service_request.id)
+        return _detail(service_request)
 
 
 @blp.route("/requests/<service_request_id>/notes")
@@ -251,7 +251,7 @@ class Notes(MethodView):
         add_note(db.session, service_request, form["text"], form["public"],
                  actor=actor_label(staff), now=datetime.now(UTC))
         db.session.commit()
-        return _detail(service_request.id)
+        return _detail(service_request)
 
 
 @blp.route("/requests/<service_request_id>/reassign")
@@ -268,7 +268,7 @@ class Reassign(MethodView):
                  service_code=form.get("service_code"), actor=actor_label(staff),
                  now=datetime.now(UTC))
         db.session.commit()
-        return _detail(service_request.id)
+        return _detail(service_request)
 
 
 @blp.route("/requests/<service_request_id>/escalations")
@@ -284,7 +284,7 @@ class Escalations(MethodView):
         escalate(db.session, service_request, form["reason"], form.get("note"),
                  actor=actor_label(staff), now=datetime.now(UTC))
         db.session.commit()
-        return _detail(service_request.id)
+        return _detail(service_request)
 
 
 @blp.route("/requests/<service_request_id>/merge")
@@ -299,7 +299,7 @@ class Merge(MethodView):
         service_request = locked_request_for(staff, service_request_id)
         merge(db.session, service_request, form["into"], actor_label(staff), datetime.now(UTC))
         db.session.commit()
-        return _detail(service_request.id)
+        return _detail(service_request)
 
     @blp.response(200, StaffRequestDetailSchema)
     def delete(self, service_request_id: str):
@@ -308,7 +308,7 @@ class Merge(MethodView):
         service_request = locked_request_for(staff, service_request_id)
         unmerge(db.session, service_request, actor_label(staff), datetime.now(UTC))
         db.session.commit()
-        return _detail(service_request.id)
+        return _detail(service_request)
 
 
 @blp.route("/closures")

@@ -42,7 +42,8 @@ def test_requests_expire_reports_how_many_closed(app, db_session, make_request):
 
 def test_outbox_work_once_runs_the_sla_check_and_delivers(app, db_session, make_request):
     now = datetime.now(UTC)
-    make_request("GRAFFITI", requested_at=now - timedelta(days=4), deadline=now - timedelta(hours=1))
+    make_request("GRAFFITI", requested_at=now - timedelta(days=4),
+                 deadline=now - timedelta(hours=1))
     with SmtpServer() as server:
         app.config["SMTP_URL"] = server.url
         try:
