@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from app.apidoc import document_bearer_auth, document_xml_responses
 from app.config import build_config
 from app.formats import FORMATS
 from schemas.fields import W3CDateTime
@@ -28,16 +29,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.maps import ogc_blp, tiles_blp
     from app.open311 import blp as open311_blp
-    from app.open311 import document_xml_responses
     from app.public import blp as public_blp
     from app.staff import blp as staff_blp
 
     api.register_blueprint(open311_blp)
-    document_xml_responses(api.spec)
     api.register_blueprint(public_blp)
     api.register_blueprint(staff_blp)
     api.register_blueprint(ogc_blp)
     api.register_blueprint(tiles_blp)
+    document_xml_responses(api.spec, open311_blp.url_prefix)
+    document_bearer_auth(api.spec, staff_blp.url_prefix)
 
     from app.media import blp as media_blp
 

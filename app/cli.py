@@ -16,6 +16,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(tiles_group)
+    from app.workflow_cli import outbox_group, requests_group, sla_group, staff_group
+
+    for group in (staff_group, sla_group, outbox_group, requests_group):
+        app.cli.add_command(group)
 
 
 @click.group("catalog")

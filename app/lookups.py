@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.exceptions import BadRequest, NotFound
-from app.models import Jurisdiction
+from app.models import Jurisdiction, ServiceRequest
 
 
 def resolve_jurisdiction(session: Session, jurisdiction_id: str | None) -> Jurisdiction:
@@ -21,3 +21,11 @@ def resolve_jurisdiction(session: Session, jurisdiction_id: str | None) -> Juris
         raise NotFound("no jurisdiction is configured on this server")
     count = session.scalar(select(func.count()).select_from(Jurisdiction))
     raise BadRequest(f"jurisdiction_id is required: this server serves {count} jurisdictions")
+
+
+def jurisdiction_of(session: Session, service_request: ServiceRequest) -> Jurisdiction:
+    """The jurisdiction a stored request belongs to (its foreign key guarantees one)."""
+    jurisdiction = session.get(Jurisdiction, service_request.jurisdiction_id)
+    if jurisdiction is None:
+        raise NotFound(f"jurisdiction {service_request.jurisdiction_id!r} was not found")
+    return jurisdiction

@@ -8,7 +8,7 @@ Tuesday 15:00 (Monday and Tuesday counted), or Wednesday 15:00 when Monday is a 
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -78,22 +78,33 @@ def add_days(start: datetime, days: int, calendar: str, work: WorkCalendar) -> d
     return _at_local(day, local, zone)
 
 
+def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The naive local wall time of an aware moment."""
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _from_wall(wall: datetime, zone: ZoneInfo) -> datetime:
+    """A naive local wall time as an aware UTC moment."""
+    return wall.replace(tzinfo=zone).astimezone(UTC)
+
+
 def paused_duration(paused_from: datetime, paused_to: datetime, calendar: str,
                     work: WorkCalendar) -> timedelta:
-    """How far a deadline moves for a pause: elapsed time, or for business-day SLAs only the
-    part of it that fell on business days (a pause over a weekend does not add the weekend)."""
-    if paused_to <= paused_from:
+    """How far a deadline moves for a pause, measured on the jurisdiction's wall clock (so a
+    pause from Monday 10:00 to Tuesday 10:00 is one day even across a DST change, as deadlines
+    keep their local time of day): all of it for calendar-day SLAs, only the part on business
+    days for business-day SLAs (a pause over a weekend does not add the weekend)."""
+    if paused_from.tzinfo is None or paused_to.tzinfo is None:
+        raise ValueError("pause bounds must be timezone-aware")
+    zone = work.zone
+    cursor, end = _wall(paused_from, zone), _wall(paused_to, zone)
+    if end <= cursor:
         return timedelta(0)
     if calendar == CALENDAR_DAYS:
-        return paused_to - paused_from
-    zone = work.zone
+        return end - cursor
     total = timedelta(0)
-    cursor = paused_from.astimezone(zone)
-    end = paused_to.astimezone(zone)
     while cursor < end:
-        next_midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(),
-                                         tzinfo=zone)
-        segment_end = min(next_midnight, end)
+        segment_end = min(datetime.combine(cursor.date() + timedelta(days=1), time()), end)
         if work.is_business_day(cursor.date()):
             total += segment_end - cursor
         cursor = segment_end
@@ -102,24 +113,25 @@ def paused_duration(paused_from: datetime, paused_to: datetime, calendar: str,
 
 def extend_deadline(deadline: datetime, pause: timedelta, calendar: str,
                     work: WorkCalendar) -> datetime:
-    """Move a deadline forward by paused business time, skipping non-business days again."""
-    if calendar == CALENDAR_DAYS or pause <= timedelta(0):
-        return deadline + pause
+    """Move a deadline forward by a pause from paused_duration, on the wall clock; for
+    business-day SLAs the pause is spent on business days only, so the clock that stopped on a
+    Friday evening resumes on Monday at midnight, not on Saturday."""
     zone = work.zone
-    cursor = deadline.astimezone(zone)
+    cursor = _wall(deadline, zone)
+    if pause <= timedelta(0):
+        return deadline.astimezone(UTC)
+    if calendar == CALENDAR_DAYS:
+        return _from_wall(cursor + pause, zone)
     remaining = pause
     while remaining > timedelta(0):
-        if not work.is_business_day(cursor.date()):
-            cursor = datetime.combine(cursor.date() + timedelta(days=1), cursor.timetz())
-            continue
-        next_midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(),
-                                         tzinfo=zone)
-        step = min(remaining, next_midnight - cursor)
-        cursor += step
-        remaining -= step
-        if remaining > timedelta(0):
+        next_midnight = datetime.combine(cursor.date() + timedelta(days=1), time())
+        if work.is_business_day(cursor.date()):
+            step = min(remaining, next_midnight - cursor)
+            cursor += step
+            remaining -= step
+        else:
             cursor = next_midnight
-    return cursor.astimezone(UTC)
+    return _from_wall(cursor, zone)
 
 
 def is_on_time(closed_at: datetime | None, deadline: datetime | None) -> bool | None:

@@ -59,3 +59,36 @@ DEFAULT_STATE_CODES: tuple[StateCodeInfo, ...] = (
     StateCodeInfo("ADMIN_EXPIRED", CANCELLED, "Administrative Closure – Expired"),
     StateCodeInfo("ADMIN_CLOSED", CANCELLED, "Administrative Closure"),
 )
+
+# What each target state asks of the transition (Houston 311 closure policy): resolving needs
+# a state code and a description of the work done; cancelling needs a state code; pausing and
+# reopening need a note saying why, which goes into the history.
+REQUIRES_STATE_CODE = frozenset(CLOSED_STATES)
+REQUIRES_DESCRIPTION = frozenset((RESOLVED, ON_HOLD, WAITING_FOR_REPORTER))
+
+
+def requires_description(from_state: str, to_state: str) -> bool:
+    """Whether a move needs a description: resolving, pausing, and reopening a closed request."""
+    return to_state in REQUIRES_DESCRIPTION or from_state in CLOSED_STATES
+
+
+# State codes that say the city did nothing to the problem itself: a resident unhappy with one
+# of these may escalate a later report ("unsatisfied").
+WITHOUT_ACTION_CODES = frozenset(
+    ("NO_ACTION_NEEDED", "CANNOT_LOCATE", "INVALID", "ADMIN_EXPIRED", "ADMIN_CLOSED")
+)
+
+STAFF_ROLES = ("agent", "department", "admin", "mayor_office")
+# Roles that file requests on behalf of callers; department staff work the queue only.
+CREATING_ROLES = ("agent", "admin", "mayor_office")
+STAFF_CHANNELS = ("phone", "email", "walk_in", "council", "mayor")
+
+OVERDUE = "overdue"
+IMMINENT_THREAT = "imminent_threat"
+RECURRING = "recurring"
+UNSATISFIED = "unsatisfied"
+ESCALATION_REASONS = (OVERDUE, IMMINENT_THREAT, RECURRING, UNSATISFIED)
+# "Recurring": an earlier request of the same service nearby within this many days.
+RECURRING_WINDOW_DAYS = 183
+# Survey ratings: 1 unsatisfied, 2 neutral, 3 satisfied.
+RATING_MIN, RATING_MAX = 1, 3

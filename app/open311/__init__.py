@@ -8,25 +8,10 @@ blp = Blueprint(
                 "{code, description} in the same format.",
 )
 
+import app.open311.updates  # noqa: E402,F401  (FixMyStreet servicerequestupdates)
 from app.http_cache import public_response_headers  # noqa: E402
 from app.open311 import views  # noqa: E402,F401  (routes register on blp)
 
 # Public GETs: CORS, ETag/304 and Cache-Control (app/http_cache.py).
 blp.after_request(public_response_headers)
 
-
-def document_xml_responses(spec) -> None:
-    """Every GeoReport v2 path answers text/xml as well as JSON, by its {fmt} extension; the
-    OpenAPI document says so, so that clients and fuzzers expect both."""
-    for path, operations in spec._paths.items():
-        if not path.startswith(blp.url_prefix):
-            continue
-        for operation in operations.values():
-            if not isinstance(operation, dict):  # path-level parameters
-                continue
-            for response in operation.get("responses", {}).values():
-                content = response.get("content") if isinstance(response, dict) else None
-                if content and "application/json" in content:
-                    content["text/xml"] = {"schema": {"type": "string",
-                                                      "description": "The same document in "
-                                                                     "GeoReport v2 XML"}}

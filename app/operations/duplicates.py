@@ -111,13 +111,13 @@ def duplicate_notice(parent: ServiceRequest) -> str:
 
 
 def cascade_closure(session: Session, parent: ServiceRequest, actor: "Actor",
-                    now: datetime) -> list[ServiceRequest]:
+                    now: datetime) -> list[tuple[ServiceRequest, RequestUpdate]]:
     """Close the parent's open duplicates the way the parent was closed (status,
     detailed_status, state_code, status_notes), each with a public note naming the parent.
 
     Call it after closing `parent`, in the same transaction. It only writes history: the
     notifications to the duplicates' reporters are the caller's to send (as outbox rows, like
-    the parent's), for the returned requests.
+    the parent's), for the returned (request, history row) pairs.
     """
     duplicates = session.scalars(
         select(ServiceRequest)
@@ -125,6 +125,7 @@ def cascade_closure(session: Session, parent: ServiceRequest, actor: "Actor",
         .order_by(ServiceRequest.id)
         .with_for_update()
     ).all()
+    closed = []
     for duplicate in duplicates:
         previous = duplicate.detailed_status
         duplicate.status = parent.status
@@ -133,13 +134,15 @@ def cascade_closure(session: Session, parent: ServiceRequest, actor: "Actor",
         duplicate.status_notes = parent.status_notes
         duplicate.closed_at = now
         duplicate.updated_at = now
-        session.add(RequestUpdate(
+        update = RequestUpdate(
             jurisdiction_id=duplicate.jurisdiction_id, service_request_id=duplicate.id,
             created_at=now, actor=actor.label, kind="status", public=True,
             from_status=previous, to_status=parent.detailed_status,
             state_code=parent.state_code,
             description=f"Closed with request {parent.id}, of which this is a duplicate",
             data={"parent": parent.id},
-        ))
+        )
+        session.add(update)
+        closed.append((duplicate, update))
     session.flush()
-    return list(duplicates)
+    return closed

@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.operations import duplicates
 from app.operations.locations import best_address_match, district_covering
+from app.operations.notifications import notify_submitted
 from app.security import new_secret
 from geo.points import InvalidPoint, lat_long_of, parse_lat_long, to_geography
 
@@ -310,5 +311,6 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
     )
     if parent is not None:
         duplicates.record_link(session, service_request, parent, actor, now)
+    notify_submitted(session, service_request)
     session.flush()
     return service_request

@@ -6,3 +6,5 @@ blp = Blueprint(
     "staff", __name__, url_prefix="/api/v1/staff",
     description="Staff workflow (bearer token)",
 )
+
+from app.staff import views  # noqa: E402,F401  (routes register on blp)

@@ -56,7 +56,7 @@ def _plant(make_request, db_session, service_code: str, **columns):
 
 
 @pytest.fixture
-def planted(db_session, make_request):
+def planted(db_session, make_request, api_key):
     """Three requests, one per public_location policy, each full of personal data."""
     exact = _plant(make_request, db_session, "POTHOLE", lat=EXACT_POINT[0], long=EXACT_POINT[1],
                    address="4321 Exact Ave")
@@ -80,7 +80,7 @@ def planted(db_session, make_request):
     # Low-zoom tiles come from the pre-aggregated grid: rebuild it with the planted rows.
     db_session.execute(sa.text("REFRESH MATERIALIZED VIEW request_tile_grid"))
     return {"exact": exact, "block": block, "hidden": hidden, "batch": batch,
-            "confirmation_token": token}
+            "confirmation_token": token, "api_key": api_key}
 
 
 def _urls_for(rule: str, planted) -> list[str]:
@@ -95,6 +95,8 @@ def _urls_for(rule: str, planted) -> list[str]:
         "/open311/v2/requests/<service_request_id>.<fmt:fmt>":
             [f"/open311/v2/requests/{i}.{{fmt}}" for i in ids],
         "/open311/v2/tokens/<token>.<fmt:fmt>": ["/open311/v2/tokens/planted-token-1.{fmt}"],
+        "/open311/v2/servicerequestupdates.<fmt:fmt>":
+            [f"/open311/v2/servicerequestupdates.{{fmt}}?api_key={planted['api_key']}"],
         "/api/v1/public/requests": ["/api/v1/public/requests",
                                     "/api/v1/public/requests?q=deep&limit=2"],
         "/api/v1/public/requests/<int:service_request_id>":
