@@ -7,6 +7,7 @@ point. Run `python demo/generate_places.py` after changing this file; the output
 
 import csv
 import json
+from itertools import pairwise
 from pathlib import Path
 
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping
@@ -55,7 +56,7 @@ def districts() -> list[dict]:
     columns = ((min_long - 0.01, COLUMN_SPLIT), (COLUMN_SPLIT, max_long + 0.01))
     features = []
     number = 0
-    for south, north in zip(rows, rows[1:], strict=False):
+    for south, north in pairwise(rows):
         for west, east in columns:
             number += 1
             area = BOUNDARY.intersection(box(west, south, east, north))
