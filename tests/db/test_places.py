@@ -184,3 +184,20 @@ def test_geojson_address_that_is_not_a_point_is_refused(db_session, jurisdiction
 def test_missing_addresses_file_is_named(db_session, jurisdiction, tmp_path):
     with pytest.raises(PlacesError, match=r"nowhere.csv: file does not exist"):
         load_addresses(db_session, jurisdiction.id, tmp_path / "nowhere.csv")
+
+
+def test_districts_load_command_reports_the_count(app, db_session, jurisdiction):
+    result = app.test_cli_runner().invoke(args=[
+        "districts", "load", str(DEMO / "districts.geojson"),
+        "--code-field", "ward", "--name-field", "ward_name",
+    ])
+    assert result.exit_code == 0
+    assert f"{jurisdiction.id}: 8 districts loaded" in result.output
+
+
+def test_addresses_load_command_names_the_problem_and_fails(app, db_session, jurisdiction,
+                                                             tmp_path):
+    path = _write_csv(tmp_path, "address_id,address,lat,long\nA1,1 Elm St,91,-87.70\n")
+    result = app.test_cli_runner().invoke(args=["addresses", "load", str(path)])
+    assert result.exit_code == 1
+    assert "line 2: lat must be between -90 and 90" in result.output
