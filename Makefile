@@ -45,3 +45,6 @@ openapi: install ## Regenerate openapi.yaml from the code
 	$(FLASK) openapi write --format=yaml openapi.yaml
 
 check: lint test ## Everything CI checks
+
+bench: install postgres ## Benchmark under gunicorn on 1,000,000 demo requests (minutes; not in test)
+	$(BIN)/python bench/run.py

@@ -1,0 +1,435 @@
+"""`make bench`: the server under gunicorn against 1,000,000 demo requests, case by case.
+
+For each case: throughput and p50/p95/p99 latency from a threaded keep-alive client on
+loopback (bounded by BENCH_SECONDS and BENCH_MAX_REQUESTS), and beside it the same query's time
+in PostgreSQL alone (psycopg, median of several runs, rows fetched): the physical limit.
+A case whose endpoint this build does not serve yet (404, or its probe says so) is skipped.
+Results are printed and written to bench/results.md.
+"""
+
+import http.client
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results.md"
+SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
+DATABASE = os.environ.get("BENCH_DATABASE", "open311_bench")
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000000"))
+PORT = int(os.environ.get("BENCH_PORT", "8311"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "3000"))
+RAW_RUNS = 15
+# Downtown of the demo city: the densest hot spot (app/operations/demo.py HOT_SPOTS).
+LAT, LONG = 42.0470, -87.6830
+BBOX_100 = "-87.6840,42.0462,-87.6820,42.0478"  # about a hundred requests downtown
+
+LIST_SQL = """
+SELECT r.id, r.status, r.status_notes, s.service_name, s.service_code, s.public_location,
+       r.description, d.name, r.service_notice, r.requested_at, r.updated_at, r.deadline,
+       r.address, r.address_id, r.zipcode, ST_Y(r.location::geometry), ST_X(r.location::geometry),
+       r.media_urls
+FROM service_requests r JOIN services s ON s.id = r.service_id
+LEFT JOIN departments d ON d.id = r.department_id
+WHERE r.jurisdiction_id = %(jurisdiction_id)s {where}
+ORDER BY {order} LIMIT 1000
+"""
+WINDOW = "AND r.requested_at >= now() - interval '90 days' AND r.requested_at <= now()"
+RADIUS = ("AND ST_DWithin(r.location, ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)"
+          "::geography, 500)")
+NEAREST = "r.location <-> ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography"
+NEARBY_SQL = """
+SELECT r.id, ST_Distance(r.location, ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography)
+FROM service_requests r JOIN services s ON s.id = r.service_id
+WHERE s.jurisdiction_id = %(jurisdiction_id)s AND s.service_code = 'POTHOLE' AND r.status = 'open'
+  AND r.requested_at >= now() - interval '30 days'
+  AND ST_DWithin(r.location, ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography, 40)
+ORDER BY r.location <-> ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography
+"""
+# What a POST costs PostgreSQL at least: the nearby check, the row and its first history row.
+POST_INSERT_SQL = """
+WITH inserted AS (
+    INSERT INTO service_requests (jurisdiction_id, service_id, status, detailed_status,
+        location, media_urls, attributes, channel, requested_at, updated_at, vote_count)
+    SELECT CAST(%(jurisdiction_id)s AS varchar), id, 'open', 'submitted',
+           ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography, '{}', '{"SIZE": "M"}',
+           'api', now(), now(), 0
+    FROM services WHERE jurisdiction_id = %(jurisdiction_id)s AND service_code = 'POTHOLE'
+    RETURNING id, jurisdiction_id)
+INSERT INTO request_updates (jurisdiction_id, service_request_id, created_at, actor, kind,
+                             to_status, public, data)
+SELECT jurisdiction_id, id, now(), 'bench', 'submitted', 'submitted', true, '{}' FROM inserted
+"""
+POST_SQL = NEARBY_SQL + ";\n" + POST_INSERT_SQL
+BBOX_SQL = """
+SELECT r.id, ST_AsGeoJSON(r.location) FROM service_requests r
+WHERE r.jurisdiction_id = %(jurisdiction_id)s
+  AND r.location && ST_MakeEnvelope(-87.6840, 42.0462, -87.6820, 42.0478, 4326)::geography
+LIMIT 100
+"""
+TILE_SQL = """
+WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS box)
+SELECT ST_AsMVT(t, 'requests') FROM (
+    SELECT r.id, ST_AsMVTGeom(r.location_3857, bounds.box) AS geom
+    FROM service_requests r, bounds
+    WHERE r.jurisdiction_id = %(jurisdiction_id)s AND r.location_3857 && bounds.box
+) AS t
+"""
+COPY_SQL = ("COPY (SELECT * FROM service_requests WHERE jurisdiction_id = %(jurisdiction_id)s)"
+            " TO STDOUT WITH CSV HEADER")
+
+
+@dataclass
+class Case:
+    """One line of the table: what to call, and the query PostgreSQL alone would run."""
+
+    name: str
+    method: str
+    path: str
+    sql: str
+    target: str
+    form: dict = field(default_factory=dict)
+    sql_parameters: dict = field(default_factory=dict)
+    # (path, status): the build serves this case when that call answers that status.
+    served_when: tuple[str, int] | None = None
+    rows_per_second: bool = False
+
+
+def tile_of(z: int) -> dict:
+    """The XYZ tile holding downtown at zoom z."""
+    n = 2 ** z
+    x = int((LONG + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(LAT))) / math.pi) / 2 * n)
+    return {"z": z, "x": x, "y": y}
+
+
+def cases() -> list[Case]:
+    """The cases of issue 6; the lead adjusts paths as the other issues land."""
+    t12, t15 = tile_of(12), tile_of(15)
+    return [
+        Case("1. GET requests.json (90 days, 1000)", "GET", "/open311/v2/requests.json",
+             LIST_SQL.format(where=WINDOW, order="r.requested_at DESC, r.id DESC"),
+             "p50 <= 2x SQL"),
+        Case("1. GET requests.xml (90 days, 1000)", "GET", "/open311/v2/requests.xml",
+             LIST_SQL.format(where=WINDOW, order="r.requested_at DESC, r.id DESC"),
+             "p50 <= 2x SQL"),
+        Case("2. GET requests.json radius 500 m", "GET",
+             f"/open311/v2/requests.json?lat={LAT}&long={LONG}&radius=500",
+             LIST_SQL.format(where=WINDOW + " " + RADIUS, order=NEAREST), "p50 <= 2x SQL",
+             sql_parameters={"lat": LAT, "long": LONG},
+             served_when=(f"/open311/v2/requests.json?lat={LAT}&long={LONG}&radius=1e9", 400)),
+        Case("3. nearby duplicates check", "GET",
+             f"/api/v1/public/nearby?service_code=POTHOLE&lat={LAT}&long={LONG}", NEARBY_SQL,
+             "p95 < 10 ms", sql_parameters={"lat": LAT, "long": LONG}),
+        Case("4. POST requests.json", "POST", "/open311/v2/requests.json", POST_SQL,
+             ">= 300 req/s",
+             form={"service_code": "POTHOLE", "lat": LAT, "long": LONG,
+                   "attribute[SIZE]": "M", "description": "Benchmark pothole"},
+             sql_parameters={"lat": LAT, "long": LONG}),
+        Case("5. OGC items bbox (~100)", "GET",
+             f"/ogc/collections/requests/items?bbox={BBOX_100}&limit=100", BBOX_SQL,
+             ">= 3x tipg"),
+        Case("6. MVT tile z12", "GET", "/tiles/requests/{z}/{x}/{y}.mvt".format(**t12), TILE_SQL,
+             "p95 < 50 ms", sql_parameters=t12),
+        Case("6. MVT tile z15", "GET", "/tiles/requests/{z}/{x}/{y}.mvt".format(**t15), TILE_SQL,
+             "p95 < 50 ms", sql_parameters=t15),
+        Case("7. CSV export (all)", "GET", "/api/v1/public/requests.csv", COPY_SQL,
+             ">= 0.5x COPY rows/s", rows_per_second=True),
+    ]
+
+
+def psql_url(database: str) -> str:
+    """A libpq URL for one database of the bench server."""
+    return f"{SERVER}/{database}"
+
+
+def sqlalchemy_url(database: str) -> str:
+    """The same, in the form DATABASE_URL takes."""
+    return psql_url(database).replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def step(message: str) -> None:
+    """Progress on stderr, timed."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def flask(*arguments: str) -> str:
+    """Run an app command against the bench database; its output."""
+    environment = {**os.environ, "DATABASE_URL": sqlalchemy_url(DATABASE)}
+    done = subprocess.run(  # noqa: S603 (our own interpreter, arguments from this file)
+        [sys.executable, "-m", "flask", "--app", "app", *arguments],
+        cwd=ROOT, env=environment, check=True, capture_output=True, text=True,
+    )
+    return done.stdout.strip()
+
+
+def prepare_database() -> tuple[str, float | None]:
+    """Create, migrate and fill the bench database; the seconds demo load took, if it ran."""
+    with psycopg.connect(psql_url("postgres"), autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                             (DATABASE,)).fetchone():
+            step(f"creating database {DATABASE}")
+            admin.execute(f'CREATE DATABASE "{DATABASE}"')
+    step("migrating")
+    flask("db", "upgrade")
+    step(f"demo load --requests {REQUESTS} (skipped when already loaded)")
+    started = time.perf_counter()
+    summary = flask("demo", "load", "--requests", str(REQUESTS))
+    elapsed = time.perf_counter() - started
+    step(summary)
+    jurisdiction_id = summary.split(":", 1)[0]
+    return jurisdiction_id, (elapsed if "demo requests generated" in summary else None)
+
+
+def start_server() -> subprocess.Popen:
+    """gunicorn as in production, on a loopback port; waits until it answers."""
+    environment = {**os.environ, "DATABASE_URL": sqlalchemy_url(DATABASE)}
+    server = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
+        [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORT}",
+         "--log-level", "warning", "app:create_app()"],
+        cwd=ROOT, env=environment,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            status, _, _ = call("GET", "/open311/v2/services.json")
+            if status == 200:
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer within 30 s")
+
+
+def call(method: str, path: str, form: dict | None = None,
+         connection: http.client.HTTPConnection | None = None) -> tuple[int, int, float]:
+    """One HTTP call: (status, body bytes, seconds)."""
+    connection = connection or http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+    body = urlencode(form) if form else None
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if form else {}
+    started = time.perf_counter()
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    size = 0
+    while chunk := response.read(1 << 16):
+        size += len(chunk)
+    return response.status, size, time.perf_counter() - started
+
+
+def load(case: Case, form: dict) -> tuple[list[float], float, int]:
+    """CONCURRENCY threads call the case until SECONDS or MAX_REQUESTS; latencies, wall, errors."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + SECONDS
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+        while time.monotonic() < stop_at:
+            with lock:
+                if len(latencies) + errors[0] >= MAX_REQUESTS:
+                    return
+            try:
+                status, _, seconds = call(case.method, case.path, form, connection)
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                status, seconds = 0, 0.0
+            with lock:
+                if status < 400 and status:
+                    latencies.append(seconds)
+                else:
+                    errors[0] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - started, errors[0]
+
+
+def raw_sql_seconds(case: Case, jurisdiction_id: str) -> tuple[float, int]:
+    """Median seconds of the case's SQL in PostgreSQL alone, and the rows it returned."""
+    parameters = {"jurisdiction_id": jurisdiction_id, **case.sql_parameters}
+    timings, rows = [], 0
+    with psycopg.connect(psql_url(DATABASE)) as connection:
+        for _ in range(3 if case.rows_per_second else RAW_RUNS):
+            started = time.perf_counter()
+            if case.sql.startswith("COPY"):
+                lines = 0
+                with connection.cursor().copy(case.sql, parameters) as copy:
+                    for block in copy:
+                        lines += bytes(block).count(b"\n")
+                rows = lines - 1  # the header line
+            else:
+                for statement in case.sql.split(";\n"):
+                    cursor = connection.execute(statement, parameters)
+                    rows = len(cursor.fetchall()) if cursor.description else cursor.rowcount
+            timings.append(time.perf_counter() - started)
+            connection.rollback()  # the POST case's insert is measured, not kept
+    return statistics.median(timings), rows
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def served(case: Case, api_key: str) -> str | None:
+    """None when this build serves the case, else why it is skipped."""
+    path, expected = case.served_when or (case.path, None)
+    form = {**case.form, "api_key": api_key} if case.method == "POST" and not case.served_when \
+        else None
+    status, _, _ = call("POST" if form else "GET", path, form)
+    if status == 404:
+        return "not served yet (404)"
+    if expected is not None and status != expected:
+        return f"not served yet (probe answered {status}, not {expected})"
+    if status >= 400:
+        return f"answers {status}"
+    return None
+
+
+def measure(case: Case, jurisdiction_id: str, api_key: str) -> dict:
+    """One row of the results table."""
+    reason = served(case, api_key)
+    if reason:
+        return {"case": case.name, "skipped": reason, "target": case.target}
+    form = {**case.form, "api_key": api_key} if case.method == "POST" else {}
+    sql_seconds, sql_rows = raw_sql_seconds(case, jurisdiction_id)
+    if case.rows_per_second:
+        status, size, seconds = call("GET", case.path)
+        return {"case": case.name, "target": case.target, "p50": seconds, "p95": seconds,
+                "p99": seconds, "throughput": sql_rows / seconds, "sql": sql_seconds,
+                "rows": sql_rows, "bytes": size, "count": 1, "errors": int(status >= 400)}
+    call(case.method, case.path, form or None)  # warm the workers' caches
+    latencies, wall, errors = load(case, form)
+    return {"case": case.name, "target": case.target, "p50": percentile(latencies, 0.5),
+            "p95": percentile(latencies, 0.95), "p99": percentile(latencies, 0.99),
+            "throughput": len(latencies) / wall, "sql": sql_seconds, "rows": sql_rows,
+            "count": len(latencies), "errors": errors}
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    with psycopg.connect(psql_url(DATABASE)) as connection:
+        version = connection.execute("SHOW server_version").fetchone()[0]
+        postgis = connection.execute("SELECT postgis_lib_version()").fetchone()[0]
+        count = connection.execute("SELECT count(*) FROM service_requests").fetchone()[0]
+    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
+                     .splitlines() if line.startswith("MemTotal"))
+    return {"nproc": os.cpu_count(), "memory": f"{memory_kb / 1024 / 1024:.1f} GiB",
+            "cpu": next((line.split(":", 1)[1].strip() for line in
+                         Path("/proc/cpuinfo").read_text().splitlines()
+                         if line.startswith("model name")), platform.processor()),
+            "postgresql": version, "postgis": postgis, "python": platform.python_version(),
+            "requests": count}
+
+
+def table(rows: list[dict]) -> str:
+    """The results as a Markdown table."""
+    lines = ["| case | p50 ms | p95 ms | p99 ms | throughput | raw SQL ms | p50 / SQL | "
+             "ratio to tipg | target |", "|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        if "skipped" in row:
+            lines.append(f"| {row['case']} | – | – | – | – | – | – | – | {row['target']}: "
+                         f"skipped, {row['skipped']} |")
+            continue
+        unit = "rows/s" if "bytes" in row else "req/s"
+        lines.append(
+            f"| {row['case']} | {row['p50'] * 1000:.1f} | {row['p95'] * 1000:.1f} | "
+            f"{row['p99'] * 1000:.1f} | {row['throughput']:.0f} {unit} | "
+            f"{row['sql'] * 1000:.1f} ({row['rows']} rows) | {row['p50'] / row['sql']:.1f}x | "
+            f"– (tipg not run) | {row['target']} |")
+    return "\n".join(lines)
+
+
+def write_results(rows: list[dict], about: dict, load_seconds: float | None) -> None:
+    """bench/results.md: the machine, the commands and the table."""
+    previous = RESULTS.parent / "results.json"
+    if load_seconds is None and previous.exists():
+        # The load ran in an earlier run on this database: keep its figure.
+        load_seconds = json.loads(previous.read_text()).get("load_seconds")
+    loaded = (f"`demo load --requests {REQUESTS}` took {load_seconds:.0f} s"
+              if load_seconds else "the database was already loaded")
+    RESULTS.write_text(f"""# Benchmark results
+
+Measured by `make bench` (bench/run.py) on {time.strftime('%Y-%m-%d %H:%M %Z')}.
+
+## Machine
+
+- {about['nproc']} CPUs ({about['cpu']}), {about['memory']} RAM, shared with other work
+- PostgreSQL {about['postgresql']}, PostGIS {about['postgis']}, Python {about['python']}
+- database `{DATABASE}`: {about['requests']} service requests; {loaded}
+- server: `gunicorn -w {WORKERS} -b 127.0.0.1:{PORT} 'app:create_app()'`
+- client: {CONCURRENCY} threads with keep-alive connections on loopback, each case bounded by
+  {SECONDS:g} s and {MAX_REQUESTS} requests; the client shares the 2 CPUs with the server and
+  PostgreSQL
+- raw SQL: the same query through psycopg, rows fetched, median of {RAW_RUNS} runs
+
+## Commands
+
+```
+make bench                      # all of it; BENCH_REQUESTS, BENCH_SECONDS, BENCH_CONCURRENCY
+DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE} \\
+  time .venv/bin/flask --app app demo load --requests {REQUESTS} --force
+```
+
+## Results
+
+{table(rows)}
+
+Raw JSON of this run: bench/results.json.
+""")
+    (RESULTS.parent / "results.json").write_text(json.dumps(
+        {"machine": about, "load_seconds": load_seconds, "cases": rows}, indent=2) + "\n")
+
+
+def main(select: Callable[[Case], bool] = lambda _: True) -> None:
+    """Prepare, serve, measure every case, report."""
+    jurisdiction_id, load_seconds = prepare_database()
+    api_key = flask("keys", "create", "bench")
+    step(f"starting gunicorn -w {WORKERS} on 127.0.0.1:{PORT}")
+    server = start_server()
+    rows = []
+    try:
+        for case in filter(select, cases()):
+            step(f"case {case.name}")
+            rows.append(measure(case, jurisdiction_id, api_key))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    with psycopg.connect(psql_url(DATABASE)) as connection:
+        # The POST case's requests are removed, so that every run sees the same data.
+        connection.execute("""
+            WITH posted AS (SELECT r.id FROM service_requests r JOIN api_keys k
+                            ON k.id = r.api_key_id WHERE k.name = 'bench')
+            , gone AS (DELETE FROM request_updates WHERE service_request_id IN
+                       (SELECT id FROM posted))
+            , reporters AS (DELETE FROM reporters WHERE service_request_id IN
+                            (SELECT id FROM posted))
+            DELETE FROM service_requests WHERE id IN (SELECT id FROM posted)
+        """)
+    write_results(rows, machine(), load_seconds)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
