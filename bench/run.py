@@ -4,6 +4,8 @@ For each case: throughput and p50/p95/p99 latency from a threaded keep-alive cli
 loopback (bounded by BENCH_SECONDS and BENCH_MAX_REQUESTS), and beside it the same query's time
 in PostgreSQL alone (psycopg, median of several runs, rows fetched): the physical limit.
 A case whose endpoint this build does not serve yet (404, or its probe says so) is skipped.
+The peer, tipg (PyPI, installed in its own virtualenv bench/.tipg), serves a view of the same
+table on another loopback port in the same run, for the OGC items and tile cases.
 Results are printed and written to bench/results.md.
 """
 
@@ -23,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
+from sqlalchemy.dialects import postgresql
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.md"
@@ -34,6 +37,12 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "3000"))
+TIPG_PORT = int(os.environ.get("BENCH_TIPG_PORT", "8312"))
+TIPG_ENV = ROOT / "bench" / ".tipg"
+TIPG_REQUIREMENT = "tipg>=1.0"
+TIPG_VIEW = "bench_public_requests"
+TIPG_COLLECTION = f"public.{TIPG_VIEW}"
+OUT = ROOT / "bench" / "out"
 RAW_RUNS = 15
 # Downtown of the demo city: the densest hot spot (app/operations/demo.py HOT_SPOTS).
 LAT, LONG = 42.0470, -87.6830
@@ -90,8 +99,18 @@ SELECT ST_AsMVT(t, 'requests') FROM (
     WHERE r.jurisdiction_id = %(jurisdiction_id)s AND r.location_3857 && bounds.box
 ) AS t
 """
-COPY_SQL = ("COPY (SELECT * FROM service_requests WHERE jurisdiction_id = %(jurisdiction_id)s)"
-            " TO STDOUT WITH CSV HEADER")
+# The export case's raw SQL is the export statement itself (compiled by export_copy_sql).
+COPY_SQL = "COPY ({query}) TO STDOUT WITH CSV HEADER"
+# What tipg serves: the public columns of requests, hidden locations left out. It reads the
+# indexed location_3857 so that its bbox and tile filters use a GiST index, as ours do; block
+# locations are not snapped there (a little less work than ours does).
+TIPG_VIEW_SQL = f"""
+CREATE OR REPLACE VIEW {TIPG_VIEW} AS
+SELECT sr.id, s.service_code, sr.status, to_char(sr.requested_at, 'YYYY-MM-DD') AS requested,
+       sr.requested_at, sr.vote_count, sr.location_3857 AS geom
+FROM service_requests sr JOIN services s ON s.id = sr.service_id
+WHERE s.public_location <> 'hidden'
+"""  # noqa: S608 (module constants only)
 
 
 @dataclass
@@ -108,6 +127,8 @@ class Case:
     # (path, status): the build serves this case when that call answers that status.
     served_when: tuple[str, int] | None = None
     rows_per_second: bool = False
+    # The same call on tipg, when the peer serves this case.
+    tipg_path: str | None = None
 
 
 def tile_of(z: int) -> dict:
@@ -118,9 +139,14 @@ def tile_of(z: int) -> dict:
     return {"z": z, "x": x, "y": y}
 
 
+def tipg_tile(tile: dict) -> str:
+    """tipg's URL of an XYZ tile of the requests view."""
+    return "/collections/{c}/tiles/WebMercatorQuad/{z}/{x}/{y}".format(c=TIPG_COLLECTION, **tile)
+
+
 def cases() -> list[Case]:
-    """The cases of issue 6; the lead adjusts paths as the other issues land."""
-    t12, t15 = tile_of(12), tile_of(15)
+    """The cases of issue 6."""
+    t10, t12, t15 = tile_of(10), tile_of(12), tile_of(15)
     return [
         Case("1. GET requests.json (90 days, 1000)", "GET", "/open311/v2/requests.json",
              LIST_SQL.format(where=WINDOW, order="r.requested_at DESC, r.id DESC"),
@@ -143,13 +169,14 @@ def cases() -> list[Case]:
              sql_parameters={"lat": LAT, "long": LONG}),
         Case("5. OGC items bbox (~100)", "GET",
              f"/ogc/collections/requests/items?bbox={BBOX_100}&limit=100", BBOX_SQL,
-             ">= 3x tipg"),
-        Case("6. MVT tile z12", "GET", "/tiles/requests/{z}/{x}/{y}.mvt".format(**t12), TILE_SQL,
-             "p95 < 50 ms", sql_parameters=t12),
-        Case("6. MVT tile z15", "GET", "/tiles/requests/{z}/{x}/{y}.mvt".format(**t15), TILE_SQL,
-             "p95 < 50 ms", sql_parameters=t15),
+             ">= 3x tipg",
+             tipg_path=f"/collections/{TIPG_COLLECTION}/items?bbox={BBOX_100}&limit=100"),
+        *(Case(f"6. MVT tile z{tile['z']}", "GET",
+               "/tiles/requests/{z}/{x}/{y}.mvt".format(**tile), TILE_SQL,
+               "p95 < 50 ms, every point", sql_parameters=tile, tipg_path=tipg_tile(tile))
+          for tile in (t10, t12, t15)),
         Case("7. CSV export (all)", "GET", "/api/v1/public/requests.csv", COPY_SQL,
-             ">= 0.5x COPY rows/s", rows_per_second=True),
+             ">= 0.5x COPY rows/s, RSS < 150 MB", rows_per_second=True),
     ]
 
 
@@ -196,56 +223,106 @@ def prepare_database() -> tuple[str, float | None]:
     return jurisdiction_id, (elapsed if "demo requests generated" in summary else None)
 
 
+def wait_until_answering(port: int, path: str, process: subprocess.Popen, what: str) -> None:
+    """Poll `path` until it answers 200; stop the process and exit if it never does."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} exited with {process.returncode}; see bench/out/")
+        try:
+            if call("GET", path, port=port)[0] == 200:
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.5)
+    process.terminate()
+    raise SystemExit(f"{what} did not answer within 120 s")
+
+
 def start_server() -> subprocess.Popen:
     """gunicorn as in production, on a loopback port; waits until it answers."""
     environment = {**os.environ, "DATABASE_URL": sqlalchemy_url(DATABASE)}
+    OUT.mkdir(exist_ok=True)
+    # gunicorn.conf.py logs every request; the log goes to a file, not the table's terminal.
     server = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
         [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORT}",
          "--log-level", "warning", "app:create_app()"],
-        cwd=ROOT, env=environment,
+        cwd=ROOT, env=environment, stdout=(OUT / "gunicorn.log").open("w"),
+        stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            status, _, _ = call("GET", "/open311/v2/services.json")
-            if status == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer within 30 s")
+    wait_until_answering(PORT, "/open311/v2/services.json", server, "gunicorn")
+    return server
+
+
+def ensure_tipg() -> Path:
+    """bench/.tipg: a virtualenv holding tipg and uvicorn (created on the first run)."""
+    python = TIPG_ENV / "bin" / "python"
+    if not (TIPG_ENV / "bin" / "uvicorn").exists():
+        step(f"installing {TIPG_REQUIREMENT} into {TIPG_ENV.relative_to(ROOT)}")
+        subprocess.run([sys.executable, "-m", "venv", str(TIPG_ENV)], check=True)  # noqa: S603
+        subprocess.run([str(python), "-m", "pip", "install", "-q", TIPG_REQUIREMENT,  # noqa: S603
+                        "uvicorn"], check=True)
+    return python
+
+
+def start_tipg() -> tuple[subprocess.Popen, str]:
+    """tipg under uvicorn with as many workers as gunicorn, serving the requests view."""
+    python = ensure_tipg()
+    with psycopg.connect(psql_url(DATABASE), autocommit=True) as connection:
+        connection.execute(TIPG_VIEW_SQL)
+    version = subprocess.run(  # noqa: S603
+        [str(python), "-c", "import tipg; print(tipg.__version__)"],
+        check=True, capture_output=True, text=True).stdout.strip()
+    environment = {
+        **os.environ, "DATABASE_URL": psql_url(DATABASE), "TIPG_DB_TABLES": f'["{TIPG_VIEW}"]',
+        # Extents over a million rows at start-up are not what is measured.
+        "TIPG_DB_SPATIAL_EXTENT": "false", "TIPG_DB_DATETIME_EXTENT": "false",
+    }
+    OUT.mkdir(exist_ok=True)
+    server = subprocess.Popen(  # noqa: S603 (the bench virtualenv, fixed arguments)
+        [str(python), "-m", "uvicorn", "tipg.main:app", "--host", "127.0.0.1", "--port",
+         str(TIPG_PORT), "--workers", str(WORKERS), "--log-level", "warning", "--no-access-log"],
+        cwd=OUT, env=environment, stdout=(OUT / "tipg.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    wait_until_answering(TIPG_PORT, f"/collections/{TIPG_COLLECTION}", server, "tipg")
+    return server, version
 
 
 def call(method: str, path: str, form: dict | None = None,
-         connection: http.client.HTTPConnection | None = None) -> tuple[int, int, float]:
-    """One HTTP call: (status, body bytes, seconds)."""
-    connection = connection or http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+         connection: http.client.HTTPConnection | None = None, *,
+         port: int = PORT, keep: bool = False) -> tuple[int, int | bytes, float]:
+    """One HTTP call: (status, body bytes or the body when `keep`, seconds)."""
+    connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     body = urlencode(form) if form else None
     headers = {"Content-Type": "application/x-www-form-urlencoded"} if form else {}
     started = time.perf_counter()
     connection.request(method, path, body=body, headers=headers)
     response = connection.getresponse()
-    size = 0
+    size, kept = 0, []
     while chunk := response.read(1 << 16):
         size += len(chunk)
-    return response.status, size, time.perf_counter() - started
+        if keep:
+            kept.append(chunk)
+    return response.status, b"".join(kept) if keep else size, time.perf_counter() - started
 
 
-def load(case: Case, form: dict) -> tuple[list[float], float, int]:
-    """CONCURRENCY threads call the case until SECONDS or MAX_REQUESTS; latencies, wall, errors."""
+def load(method: str, path: str, form: dict, port: int = PORT,
+         ) -> tuple[list[float], float, int]:
+    """CONCURRENCY threads call the path until SECONDS or MAX_REQUESTS; latencies, wall, errors."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     stop_at = time.monotonic() + SECONDS
 
     def worker() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         while time.monotonic() < stop_at:
             with lock:
                 if len(latencies) + errors[0] >= MAX_REQUESTS:
                     return
             try:
-                status, _, seconds = call(case.method, case.path, form, connection)
+                status, _, seconds = call(method, path, form or None, connection)
             except (OSError, http.client.HTTPException):
                 connection.close()
                 status, seconds = 0, 0.0
@@ -264,23 +341,50 @@ def load(case: Case, form: dict) -> tuple[list[float], float, int]:
     return latencies, time.perf_counter() - started, errors[0]
 
 
+def export_copy_sql(jurisdiction_id: str) -> tuple[str, str]:
+    """The CSV export's own statement, compiled, inside COPY; and the jurisdiction's zone."""
+    from app import create_app
+    from app.extensions import db
+    from app.lookups import resolve_jurisdiction
+    from app.public.queries import PublicFilters, export_query
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(DATABASE)})
+    with app.app_context():
+        jurisdiction = resolve_jurisdiction(db.session, jurisdiction_id)
+        statement = export_query(jurisdiction, PublicFilters(), "csv")
+        query = str(statement.compile(dialect=postgresql.dialect(),
+                                      compile_kwargs={"literal_binds": True}))
+        return COPY_SQL.format(query=query), jurisdiction.timezone
+
+
+def copy_seconds(sql: str, timezone: str, parallel: bool) -> tuple[float, int]:
+    """Seconds and rows of COPY ... TO STDOUT read to the end (best of 2)."""
+    timings, rows = [], 0
+    with psycopg.connect(psql_url(DATABASE)) as connection:
+        connection.execute(f"SET TimeZone = '{timezone}'")
+        if not parallel:
+            connection.execute("SET max_parallel_workers_per_gather = 0")
+        for _ in range(2):
+            started = time.perf_counter()
+            lines = 0
+            with connection.cursor().copy(sql) as copy:
+                for block in copy:
+                    lines += bytes(block).count(b"\n")
+            rows = lines - 1  # the header line
+            timings.append(time.perf_counter() - started)
+    return min(timings), rows
+
+
 def raw_sql_seconds(case: Case, jurisdiction_id: str) -> tuple[float, int]:
     """Median seconds of the case's SQL in PostgreSQL alone, and the rows it returned."""
     parameters = {"jurisdiction_id": jurisdiction_id, **case.sql_parameters}
     timings, rows = [], 0
     with psycopg.connect(psql_url(DATABASE)) as connection:
-        for _ in range(3 if case.rows_per_second else RAW_RUNS):
+        for _ in range(RAW_RUNS):
             started = time.perf_counter()
-            if case.sql.startswith("COPY"):
-                lines = 0
-                with connection.cursor().copy(case.sql, parameters) as copy:
-                    for block in copy:
-                        lines += bytes(block).count(b"\n")
-                rows = lines - 1  # the header line
-            else:
-                for statement in case.sql.split(";\n"):
-                    cursor = connection.execute(statement, parameters)
-                    rows = len(cursor.fetchall()) if cursor.description else cursor.rowcount
+            for statement in case.sql.split(";\n"):
+                cursor = connection.execute(statement, parameters)
+                rows = len(cursor.fetchall()) if cursor.description else cursor.rowcount
             timings.append(time.perf_counter() - started)
             connection.rollback()  # the POST case's insert is measured, not kept
     return statistics.median(timings), rows
@@ -307,24 +411,94 @@ def served(case: Case, api_key: str) -> str | None:
     return None
 
 
-def measure(case: Case, jurisdiction_id: str, api_key: str) -> dict:
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    """The gunicorn workers: the children of its master process."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure_export(case: Case, jurisdiction_id: str, server: subprocess.Popen) -> dict:
+    """The full CSV export once: rows/s against COPY of the same statement (with and without
+    parallel workers), and the peak RSS of the gunicorn workers sampled every 20 ms."""
+    sql, timezone = export_copy_sql(jurisdiction_id)
+    parallel_seconds, rows = copy_seconds(sql, timezone, parallel=True)
+    serial_seconds, _ = copy_seconds(sql, timezone, parallel=False)
+    pids = worker_pids(server)
+    before = max(rss_mb(pid) for pid in pids)
+    peak = [before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], *(rss_mb(pid) for pid in pids))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        status, size, seconds = call("GET", case.path)
+    finally:
+        done.set()
+        sampler.join()
+    return {"case": case.name, "target": case.target, "p50": seconds, "p95": seconds,
+            "p99": seconds, "throughput": rows / seconds, "sql": parallel_seconds,
+            "sql_serial": serial_seconds, "rows": rows, "bytes": size, "count": 1,
+            "errors": int(status >= 400), "rss_before_mb": before, "rss_peak_mb": peak[0],
+            "copy_rows_per_second": rows / parallel_seconds,
+            "copy_serial_rows_per_second": rows / serial_seconds}
+
+
+def tile_points(body: bytes) -> tuple[int, int]:
+    """(features, requests) in an MVT: a grid cell counts its `count` requests."""
+    import mapbox_vector_tile
+
+    layers = mapbox_vector_tile.decode(body)
+    features = [f for layer in layers.values() for f in layer["features"]]
+    return len(features), sum(int(f["properties"].get("count", 1)) for f in features)
+
+
+def measure_tipg(case: Case) -> dict:
+    """The same call against tipg: throughput, latencies and, for tiles, what the tile holds."""
+    status, body, _ = call("GET", case.tipg_path, port=TIPG_PORT, keep=True)
+    if status != 200:
+        return {"status": status}
+    latencies, wall, errors = load("GET", case.tipg_path, {}, port=TIPG_PORT)
+    result = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
+              "throughput": len(latencies) / wall, "count": len(latencies), "errors": errors}
+    if "/tiles/" in case.tipg_path:
+        result["features"], result["requests"] = tile_points(body)
+    return result
+
+
+def measure(case: Case, jurisdiction_id: str, api_key: str, server: subprocess.Popen,
+            tipg: bool) -> dict:
     """One row of the results table."""
     reason = served(case, api_key)
     if reason:
         return {"case": case.name, "skipped": reason, "target": case.target}
+    if case.rows_per_second:
+        return measure_export(case, jurisdiction_id, server)
     form = {**case.form, "api_key": api_key} if case.method == "POST" else {}
     sql_seconds, sql_rows = raw_sql_seconds(case, jurisdiction_id)
-    if case.rows_per_second:
-        status, size, seconds = call("GET", case.path)
-        return {"case": case.name, "target": case.target, "p50": seconds, "p95": seconds,
-                "p99": seconds, "throughput": sql_rows / seconds, "sql": sql_seconds,
-                "rows": sql_rows, "bytes": size, "count": 1, "errors": int(status >= 400)}
-    call(case.method, case.path, form or None)  # warm the workers' caches
-    latencies, wall, errors = load(case, form)
-    return {"case": case.name, "target": case.target, "p50": percentile(latencies, 0.5),
-            "p95": percentile(latencies, 0.95), "p99": percentile(latencies, 0.99),
-            "throughput": len(latencies) / wall, "sql": sql_seconds, "rows": sql_rows,
-            "count": len(latencies), "errors": errors}
+    # The first call builds what a cold request builds (and warms the workers' caches).
+    _, body, first = call(case.method, case.path, form or None, keep=True)
+    latencies, wall, errors = load(case.method, case.path, form)
+    row = {"case": case.name, "target": case.target, "p50": percentile(latencies, 0.5),
+           "p95": percentile(latencies, 0.95), "p99": percentile(latencies, 0.99),
+           "throughput": len(latencies) / wall, "sql": sql_seconds, "rows": sql_rows,
+           "count": len(latencies), "errors": errors, "first": first}
+    if "/tiles/" in case.path:
+        row["features"], row["requests"] = tile_points(body)
+    if tipg and case.tipg_path:
+        row["tipg"] = measure_tipg(case)
+    return row
 
 
 def machine() -> dict:
@@ -343,21 +517,53 @@ def machine() -> dict:
             "requests": count}
 
 
+def _tipg_cell(row: dict) -> str:
+    peer = row.get("tipg")
+    if not peer:
+        return "–"
+    if "throughput" not in peer:
+        return f"tipg answered {peer['status']}"
+    cell = (f"{row['throughput'] / peer['throughput']:.1f}x (tipg {peer['throughput']:.0f} "
+            f"req/s, p95 {peer['p95'] * 1000:.0f} ms")
+    if "features" in peer:
+        cell += f", {peer['features']} features"
+    return cell + ")"
+
+
+def _limit_cell(row: dict) -> str:
+    if "rss_peak_mb" in row:
+        return (f"{row['throughput'] / row['copy_rows_per_second']:.2f}x COPY, "
+                f"{row['throughput'] / row['copy_serial_rows_per_second']:.2f}x serial COPY")
+    return f"{row['p50'] / row['sql']:.1f}x"
+
+
 def table(rows: list[dict]) -> str:
     """The results as a Markdown table."""
-    lines = ["| case | p50 ms | p95 ms | p99 ms | throughput | raw SQL ms | p50 / SQL | "
-             "ratio to tipg | target |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| case | p50 ms | p95 ms | p99 ms | throughput | raw SQL ms | ratio to the limit | "
+             "ratio to tipg | target | notes |", "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         if "skipped" in row:
             lines.append(f"| {row['case']} | – | – | – | – | – | – | – | {row['target']}: "
-                         f"skipped, {row['skipped']} |")
+                         f"skipped, {row['skipped']} | |")
             continue
-        unit = "rows/s" if "bytes" in row else "req/s"
+        if "rss_peak_mb" in row:
+            unit = "rows/s"
+            sql = (f"{row['sql'] * 1000:.0f} ({row['rows']} rows; serial "
+                   f"{row['sql_serial'] * 1000:.0f})")
+            notes = (f"{row['bytes'] / 1e6:.0f} MB in {row['p50']:.1f} s; worker RSS "
+                     f"{row['rss_before_mb']:.0f} -> peak {row['rss_peak_mb']:.0f} MB")
+        else:
+            unit = "req/s"
+            sql = f"{row['sql'] * 1000:.1f} ({row['rows']} rows)"
+            notes = f"first call {row['first'] * 1000:.0f} ms"
+            if "features" in row:
+                notes += f"; {row['features']} features, {row['requests']} requests"
+            if row["errors"]:
+                notes += f"; {row['errors']} errors"
         lines.append(
             f"| {row['case']} | {row['p50'] * 1000:.1f} | {row['p95'] * 1000:.1f} | "
-            f"{row['p99'] * 1000:.1f} | {row['throughput']:.0f} {unit} | "
-            f"{row['sql'] * 1000:.1f} ({row['rows']} rows) | {row['p50'] / row['sql']:.1f}x | "
-            f"– (tipg not run) | {row['target']} |")
+            f"{row['p99'] * 1000:.1f} | {row['throughput']:.0f} {unit} | {sql} | "
+            f"{_limit_cell(row)} | {_tipg_cell(row)} | {row['target']} | {notes} |")
     return "\n".join(lines)
 
 
@@ -369,6 +575,9 @@ def write_results(rows: list[dict], about: dict, load_seconds: float | None) -> 
         load_seconds = json.loads(previous.read_text()).get("load_seconds")
     loaded = (f"`demo load --requests {REQUESTS}` took {load_seconds:.0f} s"
               if load_seconds else "the database was already loaded")
+    tipg = (f"tipg {about['tipg']} (`uvicorn tipg.main:app --workers {WORKERS}` on "
+            f"127.0.0.1:{TIPG_PORT}, bench/.tipg) over the view `{TIPG_VIEW}`"
+            if about.get("tipg") else "tipg not run")
     RESULTS.write_text(f"""# Benchmark results
 
 Measured by `make bench` (bench/run.py) on {time.strftime('%Y-%m-%d %H:%M %Z')}.
@@ -379,10 +588,15 @@ Measured by `make bench` (bench/run.py) on {time.strftime('%Y-%m-%d %H:%M %Z')}.
 - PostgreSQL {about['postgresql']}, PostGIS {about['postgis']}, Python {about['python']}
 - database `{DATABASE}`: {about['requests']} service requests; {loaded}
 - server: `gunicorn -w {WORKERS} -b 127.0.0.1:{PORT} 'app:create_app()'`
+- peer: {tipg}
 - client: {CONCURRENCY} threads with keep-alive connections on loopback, each case bounded by
   {SECONDS:g} s and {MAX_REQUESTS} requests; the client shares the 2 CPUs with the server and
   PostgreSQL
-- raw SQL: the same query through psycopg, rows fetched, median of {RAW_RUNS} runs
+- raw SQL: the same query through psycopg, rows fetched, median of {RAW_RUNS} runs; for the
+  export, `COPY (the export's own statement) TO STDOUT`, best of 2, with PostgreSQL's
+  default parallel settings and with `max_parallel_workers_per_gather = 0`
+- export memory: VmRSS of the gunicorn workers read from /proc every 20 ms during the export
+- "first call": the first request of the case, before the load (a cold tile is built then)
 
 ## Commands
 
@@ -408,14 +622,20 @@ def main(select: Callable[[Case], bool] = lambda _: True) -> None:
     api_key = flask("keys", "create", "bench")
     step(f"starting gunicorn -w {WORKERS} on 127.0.0.1:{PORT}")
     server = start_server()
+    peer, tipg_version = None, None
     rows = []
     try:
+        if os.environ.get("BENCH_TIPG", "1") != "0":
+            step(f"starting tipg on 127.0.0.1:{TIPG_PORT}")
+            peer, tipg_version = start_tipg()
         for case in filter(select, cases()):
             step(f"case {case.name}")
-            rows.append(measure(case, jurisdiction_id, api_key))
+            rows.append(measure(case, jurisdiction_id, api_key, server, peer is not None))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, peer):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
     with psycopg.connect(psql_url(DATABASE)) as connection:
         # The POST case's requests are removed, so that every run sees the same data.
         connection.execute("""
@@ -427,9 +647,10 @@ def main(select: Callable[[Case], bool] = lambda _: True) -> None:
                             (SELECT id FROM posted))
             DELETE FROM service_requests WHERE id IN (SELECT id FROM posted)
         """)
-    write_results(rows, machine(), load_seconds)
+    write_results(rows, {**machine(), "tipg": tipg_version}, load_seconds)
     print(table(rows))
 
 
 if __name__ == "__main__":
-    main()
+    selected = sys.argv[1:]
+    main(lambda case: not selected or any(case.name.startswith(s) for s in selected))

@@ -75,21 +75,25 @@ def as_feature(feature_id: Any, geometry: Any, properties: dict[str, Any]) -> Co
     )
 
 
+def count_matched(session: Any, matching: Select, cap: int) -> int:
+    """How many rows `matching` has, counted no further than `cap`: a bbox over a city of a
+    million requests must not count them all to show a hundred."""
+    capped = matching.with_only_columns(literal(1)).order_by(None).limit(cap).subquery()
+    return session.scalar(select(func.count()).select_from(capped))
+
+
 def feature_collection(matching: Select, feature: ColumnElement[Any], sort_key: Any, *,
-                       limit: int, offset: int, links: list[dict], next_link: dict,
-                       time_stamp: str) -> Select:
+                       limit: int, offset: int, links: list[dict], time_stamp: str,
+                       number_matched: int | None) -> Select:
     """SQL: a page of `matching` (a select whose FROM and WHERE give the rows; its columns are
-    ignored) as one FeatureCollection text with numberMatched, numberReturned, timeStamp and
-    links; `next_link` is added only when more features follow."""
+    ignored) as one FeatureCollection text with numberReturned, timeStamp and links, and
+    numberMatched when it is given (OGC API Features: it is optional, and exact when present)."""
     page = (
         matching.with_only_columns(feature.label("feature"), sort_key.label("sort_key"))
         .order_by(sort_key)
         .limit(limit)
         .offset(offset)
         .subquery("page")
-    )
-    number_matched = (
-        matching.with_only_columns(func.count()).order_by(None).scalar_subquery()
     )
     features = select(
         func.coalesce(
@@ -98,23 +102,18 @@ def feature_collection(matching: Select, feature: ColumnElement[Any], sort_key: 
         )
     ).scalar_subquery()
     returned = select(func.count()).select_from(page).scalar_subquery()
-    links_json = case(
-        (number_matched > offset + limit, cast(literal(json.dumps([*links, next_link])), JSON)),
-        else_=cast(literal(json.dumps(links)), JSON),
-    )
-    return select(
-        cast(
-            func.json_build_object(
-                literal("type"), literal("FeatureCollection"),
-                literal("timeStamp"), literal(time_stamp),
-                literal("numberMatched"), number_matched,
-                literal("numberReturned"), returned,
-                literal("features"), features,
-                literal("links"), links_json,
-            ),
-            Text,
-        )
-    )
+    pairs: list[Any] = [
+        literal("type"), literal("FeatureCollection"),
+        literal("timeStamp"), literal(time_stamp),
+    ]
+    if number_matched is not None:
+        pairs.extend([literal("numberMatched"), literal(number_matched)])
+    pairs.extend([
+        literal("numberReturned"), returned,
+        literal("features"), features,
+        literal("links"), cast(literal(json.dumps(links)), JSON),
+    ])
+    return select(cast(func.json_build_object(*pairs), Text))
 
 
 def wgs84(geometry: Any) -> ColumnElement[Any]:

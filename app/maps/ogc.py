@@ -22,7 +22,7 @@ from app.extensions import db
 from app.maps import layers, ogc_blp
 from app.maps.cql import parse_filter
 from app.models import District, Jurisdiction, Service, ServiceRequest
-from geo.features import extent_of, feature_collection, intersects_bbox
+from geo.features import count_matched, extent_of, feature_collection, intersects_bbox
 from schemas.maps import FormatArgsSchema, ItemsArgsSchema, RequestItemsArgsSchema
 
 GEOJSON = "application/geo+json"
@@ -186,7 +186,13 @@ class CollectionById(MethodView):
         return ogc_json(collection_document(collection_id))
 
 
-def _page_links(collection_id: str, limit: int, offset: int) -> tuple[list[dict], dict]:
+# numberMatched is counted up to this many features and left out above (OGC API - Features
+# Part 1, 7.15.8: optional, and exact when present): counting every request of a city on each
+# page cost more than building the page itself.
+NUMBER_MATCHED_CAP = 10_000
+
+
+def _page_links(collection_id: str, limit: int, offset: int, more: bool) -> list[dict]:
     here = f"{base_url()}/ogc/collections/{collection_id}/items"
     query = request.args.to_dict(flat=False)
 
@@ -200,7 +206,9 @@ def _page_links(collection_id: str, limit: int, offset: int) -> tuple[list[dict]
     ]
     if offset > 0:
         links.append(link(at(max(offset - limit, 0)), "prev", GEOJSON, "Previous page"))
-    return links, link(at(offset + limit), "next", GEOJSON, "Next page")
+    if more:
+        links.append(link(at(offset + limit), "next", GEOJSON, "Next page"))
+    return links
 
 
 def _geojson(body: str) -> Response:
@@ -208,10 +216,15 @@ def _geojson(body: str) -> Response:
 
 
 def _items(collection_id: str, matching, feature, sort_key, args: dict) -> Response:
-    links, next_link = _page_links(collection_id, args["limit"], args["offset"])
+    limit, offset = args["limit"], args["offset"]
+    # Counting one past the page tells whether a next page exists, whatever the cap.
+    cap = max(NUMBER_MATCHED_CAP, offset + limit + 1)
+    counted = count_matched(db.session, matching, cap)
     statement = feature_collection(
-        matching, feature, sort_key, limit=args["limit"], offset=args["offset"], links=links,
-        next_link=next_link, time_stamp=rfc3339_utc(datetime.now(UTC)),
+        matching, feature, sort_key, limit=limit, offset=offset,
+        links=_page_links(collection_id, limit, offset, more=counted > offset + limit),
+        time_stamp=rfc3339_utc(datetime.now(UTC)),
+        number_matched=counted if counted < cap else None,
     )
     return _geojson(db.session.scalar(statement))
 

@@ -85,6 +85,22 @@ def test_items_count_matched_and_returned(client, make_request):
     assert document["timeStamp"].endswith("Z")
 
 
+def test_number_matched_is_left_out_above_the_count_cap(client, make_request, monkeypatch):
+    monkeypatch.setattr("app.maps.ogc.NUMBER_MATCHED_CAP", 2)
+    for _ in range(3):
+        make_request("POTHOLE")
+    document = client.get(f"{ITEMS}?limit=1").get_json()
+    assert "numberMatched" not in document
+
+
+def test_next_link_is_given_beyond_the_count_cap(client, make_request, monkeypatch):
+    monkeypatch.setattr("app.maps.ogc.NUMBER_MATCHED_CAP", 2)
+    for _ in range(4):
+        make_request("POTHOLE")
+    document = client.get(f"{ITEMS}?limit=1&offset=2").get_json()
+    assert "next" in rels(document)
+
+
 def test_next_link_is_geojson_and_reaches_the_rest(client, make_request):
     made = {make_request("POTHOLE").id for _ in range(3)}
     first = client.get(f"{ITEMS}?limit=2").get_json()
