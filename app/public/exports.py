@@ -1,18 +1,19 @@
-"""Streamed exports: rows leave a server-side cursor a partition at a time, so memory stays flat
-whatever the size of the export."""
+"""Streamed exports: rows leave PostgreSQL a block at a time (COPY for CSV, a server-side
+cursor for the JSON formats), so memory stays flat whatever the size of the export."""
 
-import csv
-import io
 from collections.abc import Iterator
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
-from app.public.queries import EXPORT_COLUMNS
 
 # Rows fetched per round trip from the server-side cursor: large enough that the per-fetch
 # cost vanishes, small enough that a partition stays a few hundred kilobytes.
 YIELD_PER = 2000
+# COPY hands over one row per message; about this many bytes are joined per chunk sent, so
+# that the WSGI server writes large blocks rather than one small write per row.
+COPY_CHUNK_BYTES = 1 << 16
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -25,8 +26,7 @@ def _partitions(statement: Select, timezone: str) -> Iterator[list]:
     # The view's session was removed when the view returned (Flask pops the app context before
     # the body is sent); db.session here is a fresh one, removed again when the stream ends.
     connection = db.session.connection()
-    # to_char's TZH:TZM renders the session's zone: the jurisdiction's, as elsewhere in the API.
-    connection.execute(select(func.set_config("TimeZone", timezone, True)))
+    _set_local_timezone(connection, timezone)
     # Options on the statement, not the connection: Connection.execution_options changes the
     # session's connection in place, and later INSERTs would then be sent as server cursors.
     result = connection.execute(
@@ -38,17 +38,34 @@ def _partitions(statement: Select, timezone: str) -> Iterator[list]:
         result.close()
 
 
-def csv_stream(statement: Select, timezone: str) -> Iterator[str]:
-    """A header row, then one line per request."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
-    yield buffer.getvalue()
-    for rows in _partitions(statement, timezone):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(rows)
-        yield buffer.getvalue()
+def _set_local_timezone(connection, timezone: str) -> None:
+    # to_char's TZH:TZM renders the session's zone: the jurisdiction's, as elsewhere in the API.
+    connection.execute(select(func.set_config("TimeZone", timezone, True)))
+
+
+def csv_stream(statement: Select, timezone: str) -> Iterator[bytes]:
+    """A header row, then one line per request: PostgreSQL's own CSV from COPY, passed on as
+    bytes. The rows never become Python objects, which is what brings an export near COPY's
+    own speed (the csv module over fetched rows ran at about 40% of it)."""
+    connection = db.session.connection()
+    _set_local_timezone(connection, timezone)
+    # The statement's values stay parameters: psycopg binds them client-side into the COPY
+    # (the server cannot prepare a COPY), quoting them as it quotes any parameter.
+    compiled = statement.compile(dialect=postgresql.dialect(driver="psycopg"),
+                                 compile_kwargs={"render_postcompile": True})
+    cursor = connection.connection.driver_connection.cursor()
+    chunk: list[bytes] = []
+    size = 0
+    with cursor.copy(f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv, HEADER)",
+                     compiled.params) as copy:
+        for block in copy:
+            chunk.append(bytes(block))
+            size += len(block)
+            if size >= COPY_CHUNK_BYTES:
+                yield b"".join(chunk)
+                chunk, size = [], 0
+    if chunk:
+        yield b"".join(chunk)
 
 
 def ndjson_stream(statement: Select, timezone: str) -> Iterator[str]:

@@ -8,7 +8,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
@@ -248,7 +248,9 @@ def freshness(session: Session, jurisdiction: Jurisdiction,
         filtered(base_query(jurisdiction, func.max(ServiceRequest.updated_at), func.count()),
                  filters)
     ).one()
-    return newest, count
+    # In UTC whatever the session's TimeZone (an export sets it to the city's): the ETag is
+    # built from this text and must not change with it.
+    return (newest.astimezone(UTC) if newest is not None else None), count
 
 
 # --- exports and feed: rows built in PostgreSQL ---------------------------------------------
