@@ -64,6 +64,19 @@ SELECT ST_AsMVT(features.*, '{LAYER}', {EXTENT}, 'geom')
 FROM features WHERE geom IS NOT NULL
 """)  # noqa: S608
 
+# What a point tile is built from changes when a request is added (the largest id grows), when
+# one changes (updated_at moves) or when a catalog is reloaded (changed_at moves). Each part is
+# one index probe, not a scan: the per-jurisdiction max(updated_at) reads the
+# (jurisdiction_id, updated_at) index backwards.
+DATA_STAMP = text("""
+SELECT concat_ws('|',
+    (SELECT max(id) FROM service_requests),
+    (SELECT max(newest) FROM jurisdictions j CROSS JOIN LATERAL (
+         SELECT max(sr.updated_at) AS newest FROM service_requests sr
+         WHERE sr.jurisdiction_id = j.id) AS latest),
+    (SELECT max(changed_at) FROM jurisdictions))
+""")
+
 BOUNDS = text("""
 SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
 FROM (SELECT ST_Extent(boundary) AS e FROM jurisdictions) AS extent
@@ -84,6 +97,12 @@ def request_tile(session: Session, z: int, x: int, y: int, block_grid: float) ->
     margin = tile_width * BUFFER / EXTENT + SNAP_MARGIN_M
     return bytes(session.scalar(POINTS_TILE, {"z": z, "x": x, "y": y, "grid": block_grid,
                                               "margin": margin}) or b"")
+
+
+def data_stamp(session: Session) -> str:
+    """A text that changes whenever the requests behind point tiles do (but deletions, which
+    a cache must bound with its own time limit)."""
+    return str(session.scalar(DATA_STAMP))
 
 
 def refresh_grid(session: Session) -> None:

@@ -1,5 +1,7 @@
 """Vector tiles at /tiles: decoded with mapbox-vector-tile, against PostGIS."""
 
+from datetime import timedelta
+
 import pytest
 
 from app.redaction import public_lat_long
@@ -96,6 +98,52 @@ def test_tile_etag_changes_when_a_request_is_added(client, make_request):
     etag = client.get(tile_url(LAT, LONG, 14)).headers["ETag"]
     make_request("POTHOLE", lat=LAT + 0.0001, long=LONG)
     assert client.get(tile_url(LAT, LONG, 14), headers={"If-None-Match": etag}).status_code == 200
+
+
+def _counting_builds(monkeypatch) -> list[int]:
+    import app.maps.tiles as tiles_module
+
+    builds: list[int] = []
+    build = tiles_module.request_tile
+
+    def counted(*arguments):
+        builds.append(1)
+        return build(*arguments)
+
+    monkeypatch.setattr(tiles_module, "request_tile", counted)
+    return builds
+
+
+def test_repeated_point_tile_is_served_without_rebuilding(client, make_request, monkeypatch):
+    make_request("POTHOLE", lat=LAT, long=LONG)
+    builds = _counting_builds(monkeypatch)
+    first = client.get(tile_url(LAT, LONG, 15)).data
+    assert client.get(tile_url(LAT, LONG, 15)).data == first
+    assert len(builds) == 1
+
+
+def test_cached_point_tile_is_rebuilt_when_a_request_changes(client, db_session, make_request,
+                                                              monkeypatch):
+    service_request = make_request("POTHOLE", lat=LAT, long=LONG)
+    client.get(tile_url(LAT, LONG, 15))
+    service_request.status = "closed"
+    service_request.updated_at = service_request.updated_at + timedelta(seconds=1)
+    db_session.flush()
+    [feature] = features(client.get(tile_url(LAT, LONG, 15)).data)
+    assert feature["properties"]["status"] == "closed"
+
+
+def test_cached_point_tile_expires_after_its_max_age(client, make_request, monkeypatch):
+    import app.maps.tiles as tiles_module
+
+    make_request("POTHOLE", lat=LAT, long=LONG)
+    builds = _counting_builds(monkeypatch)
+    client.get(tile_url(LAT, LONG, 15))
+    now = tiles_module.time.monotonic()
+    monkeypatch.setattr(tiles_module.time, "monotonic",
+                        lambda: now + tiles_module.POINT_TILE_MAX_AGE + 1)
+    client.get(tile_url(LAT, LONG, 15))
+    assert len(builds) == 2
 
 
 @pytest.mark.parametrize("path", ["/tiles/requests/3/8/0.mvt", "/tiles/requests/3/0/8.mvt",
