@@ -50,6 +50,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_response_headers(app)
 
+    from app.ratelimits import init_ratelimits
+
+    init_ratelimits(app)
+
     from app.cli import register_commands
 
     register_commands(app)

@@ -1,0 +1,33 @@
+"""Apps with small rate limits, built beside the suite's own (which runs unlimited)."""
+
+import pytest
+
+from app import create_app
+from app.extensions import db as flask_db
+
+
+@pytest.fixture
+def limited_app(database_url, tmp_path):
+    """Build an app with rate limits on, in process memory: limited_app(RATELIMIT_...=...)."""
+    built = []
+
+    def build(**overrides):
+        config = {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "MEDIA_DIR": str(tmp_path),
+            "PUBLIC_BASE_URL": "http://localhost",
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_POST_PER_ADDRESS": "100/minute",
+            "RATELIMIT_POST_PER_KEY": "100/minute",
+            "RATELIMIT_EXPORTS_PER_ADDRESS": "100/minute",
+        }
+        application = create_app(config | overrides)
+        built.append(application)
+        return application
+
+    yield build
+    for application in built:
+        with application.app_context():
+            flask_db.engine.dispose()
