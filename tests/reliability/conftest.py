@@ -31,3 +31,13 @@ def limited_app(database_url, tmp_path):
     for application in built:
         with application.app_context():
             flask_db.engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The figures docs/reliability.md quotes: how many cases the fuzzer sent."""
+    from tests.reliability import test_fuzz_openapi
+
+    if test_fuzz_openapi.CASES:
+        operations = len(set(test_fuzz_openapi.CASES))
+        terminalreporter.write_line(f"schemathesis: {len(test_fuzz_openapi.CASES)} cases over "
+                                    f"{operations} operations")
