@@ -23,9 +23,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401  (register the tables on the metadata)
     from app.extensions import api, db, migrate
+    from app.input_guard import BigintConverter
     from app.routing import FormatConverter
 
     app.url_map.converters["fmt"] = FormatConverter
+    app.url_map.converters["int"] = BigintConverter
     db.init_app(app)
     migrate.init_app(app, db)
     api.init_app(app)

@@ -109,10 +109,18 @@ def handle_open311_error(error: Open311Error) -> Response:
 
 def handle_unexpected(error: Exception) -> Response:
     """5xx: log the traceback, show a generic description, never the internals."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DataError, OperationalError
+
+    from app.extensions import db
 
     if isinstance(error, HTTPException):
         return render_http_exception(error)
+    # PostgreSQL refused a value for its column (too long, out of range): the input's fault.
+    # Schemas bound what they can; this keeps what they miss a 400, never a 500.
+    if isinstance(error, DataError):
+        db.session.rollback()
+        log.info("value refused by the database: %s", type(error.orig).__name__)
+        return render_errors(400, ["A value is too long or out of range for its field."])
     # A lost or refused connection is an outage, not a bug: 503 so that clients retry.
     if isinstance(error, OperationalError):
         log.warning("database unavailable: %s", type(error).__name__)

@@ -8,10 +8,21 @@ werkzeug decodes URLs and form bodies with replacement characters.
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.routing import IntegerConverter
 
 from app.exceptions import BadRequest
 
 NUL = "\x00"
+BIGINT_MAX = 2**63 - 1
+
+
+class BigintConverter(IntegerConverter):
+    """`<int:...>` that matches only what a bigint column can hold: a larger id is a 404, not
+    a database error."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", BIGINT_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _has_nul(value: Any) -> bool:
@@ -36,5 +47,5 @@ def refuse_nul_bytes() -> None:
 
 
 def register_input_guard(app: Flask) -> None:
-    """Run the guard before every view."""
+    """Run the guard before every view (the converter is set in create_app, before routes)."""
     app.before_request(refuse_nul_bytes)

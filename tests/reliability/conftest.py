@@ -35,8 +35,10 @@ def limited_app(database_url, tmp_path):
 
 def pytest_terminal_summary(terminalreporter):
     """The figures docs/reliability.md quotes: how many cases the fuzzer sent."""
-    from tests.reliability import test_fuzz_openapi
+    from tests.reliability import test_fuzz_openapi, test_hostile_input
 
+    if test_hostile_input.TRIED:
+        terminalreporter.write_line(f"hostile input: {len(test_hostile_input.TRIED)} requests")
     if test_fuzz_openapi.CASES:
         operations = len(set(test_fuzz_openapi.CASES))
         terminalreporter.write_line(f"schemathesis: {len(test_fuzz_openapi.CASES)} cases over "
