@@ -132,8 +132,25 @@ def handle_unexpected(error: Exception) -> Response:
     return render_errors(500, ["Internal server error"])
 
 
+def release_session(_error: BaseException | None = None) -> None:
+    """End the request's session; a connection the database already dropped (a restart,
+    a failover) is discarded instead of failing the request after its answer."""
+    from sqlalchemy.exc import DBAPIError
+
+    from app.extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        log.warning("database connection lost at the end of a request: %s",
+                    type(error.orig).__name__)
+        db.session.registry.clear()
+
+
 def register_error_handlers(app) -> None:
     """Attach the renderer for every error class."""
     app.register_error_handler(Open311Error, handle_open311_error)
     app.register_error_handler(HTTPException, render_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+    # Registered after Flask-SQLAlchemy's own, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(release_session)

@@ -35,7 +35,10 @@ def limited_app(database_url, tmp_path):
 
 def pytest_terminal_summary(terminalreporter):
     """The figures docs/reliability.md quotes: how many cases the fuzzer sent."""
-    from tests.reliability import test_fuzz_openapi, test_hostile_input
+    from tests.reliability import test_database_restart, test_fuzz_openapi, test_hostile_input
+
+    if test_database_restart.FIGURES:
+        terminalreporter.write_line(f"database restart: {test_database_restart.FIGURES}")
 
     if test_hostile_input.TRIED:
         terminalreporter.write_line(f"hostile input: {len(test_hostile_input.TRIED)} requests")
