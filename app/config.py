@@ -15,7 +15,8 @@ class Config:
         # Public reads may go to a streaming replica; writes always go to the primary.
         replica = env.get("DATABASE_REPLICA_URL")
         self.SQLALCHEMY_BINDS = {"replica": replica} if replica else {}
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: a logged database error must not carry the values (personal data).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
         self.MEDIA_DIR = env.get("MEDIA_DIR", str(Path.cwd() / "media"))
         # Each photo of a report; the whole body is bounded by MAX_CONTENT_LENGTH.
