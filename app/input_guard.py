@@ -37,7 +37,7 @@ def _has_nul(value: Any) -> bool:
 
 def refuse_nul_bytes() -> None:
     """400 (in the surface's format) when any part of the request carries a NUL character."""
-    parts = [request.path, *request.args.keys(), *request.args.values()]
+    parts: list[Any] = [request.path, *request.args.keys(), *request.args.values()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         parts += [*request.form.keys(), *request.form.values()]
     if request.is_json:

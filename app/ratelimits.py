@@ -10,6 +10,7 @@ the X-RateLimit-Limit/-Remaining/-Reset headers to every limited response.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -77,7 +78,7 @@ def init_ratelimits(app: Flask) -> Limiter | None:
     exports = limiter.limit(_config_limit("RATELIMIT_EXPORTS_PER_ADDRESS"),
                             error_message=ERROR_MESSAGE)
     for rule in app.url_map.iter_rules():
-        view = app.view_functions[rule.endpoint]
+        view: Any = app.view_functions[rule.endpoint]
         if getattr(view, "_rate_limited", False):
             continue  # one endpoint, several rules (e.g. with and without a format)
         if rule.endpoint in EXPORTS:
@@ -88,6 +89,6 @@ def init_ratelimits(app: Flask) -> Limiter | None:
                 view = per_credential(view)
         else:
             continue
-        view._rate_limited = True  # type: ignore[attr-defined]
+        view._rate_limited = True
         app.view_functions[rule.endpoint] = view
     return limiter
