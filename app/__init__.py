@@ -2,7 +2,12 @@
 
 from flask import Flask
 
-from app.apidoc import document_bearer_auth, document_xml_responses
+from app.apidoc import (
+    document_bearer_auth,
+    document_csv_response,
+    document_surface_errors,
+    document_xml_responses,
+)
 from app.config import build_config
 from app.formats import FORMATS
 from schemas.fields import W3CDateTime
@@ -18,9 +23,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401  (register the tables on the metadata)
     from app.extensions import api, db, migrate
+    from app.input_guard import BigintConverter
     from app.routing import FormatConverter
 
     app.url_map.converters["fmt"] = FormatConverter
+    app.url_map.converters["int"] = BigintConverter
     db.init_app(app)
     migrate.init_app(app, db)
     api.init_app(app)
@@ -39,6 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
     api.register_blueprint(tiles_blp)
     document_xml_responses(api.spec, open311_blp.url_prefix)
     document_bearer_auth(api.spec, staff_blp.url_prefix)
+    document_csv_response(api.spec, f"{staff_blp.url_prefix}/reports/performance")
+    document_surface_errors(api.spec, open311_blp.url_prefix, ogc_blp.url_prefix)
 
     from app.media import blp as media_blp
 
@@ -49,6 +58,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     register_response_headers(app)
+
+    from app.input_guard import register_input_guard
+    from app.ratelimits import init_ratelimits
+
+    register_input_guard(app)
+
+    init_ratelimits(app)
 
     from app.cli import register_commands
 

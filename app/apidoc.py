@@ -31,3 +31,42 @@ def document_bearer_auth(spec: Any, prefix: str) -> None:
                        "description": "A staff token printed by `staff create`"})
     for operation in operations_under(spec, prefix):
         operation["security"] = [{"staffToken": []}]
+
+
+def document_csv_response(spec: Any, path: str, method: str = "get") -> None:
+    """An operation that also answers CSV (`format=csv`) says so beside its JSON."""
+    response = spec._paths[path][method]["responses"]["200"]
+    response.setdefault("content", {})["text/csv"] = {"schema": {
+        "type": "string", "description": "The same rows as CSV, with a header row"}}
+
+
+OPEN311_ERRORS = {
+    "application/json": {"schema": {"type": "array",
+                                     "items": {"$ref": "#/components/schemas/Open311Error"}}},
+    "text/xml": {"schema": {
+        "type": "string", "description": "<errors><error><code/><description/></error></errors>"}},
+}
+OGC_EXCEPTION = {"type": "object", "required": ["code", "description"],
+                 "properties": {"code": {"type": "string"}, "description": {"type": "string"}}}
+
+
+def document_surface_errors(spec: Any, open311_prefix: str, ogc_prefix: str) -> None:
+    """Errors are rendered in each surface's own format (app/errors.py): the generic error
+    responses of Open311 and OGC operations say so instead of showing the JSON API's shape."""
+    spec.components.schema("OgcException", OGC_EXCEPTION)
+    surfaces = (
+        (open311_prefix, OPEN311_ERRORS),
+        (ogc_prefix, {"application/json": {
+            "schema": {"$ref": "#/components/schemas/OgcException"}}}),
+    )
+    for prefix, content in surfaces:
+        for operation in operations_under(spec, prefix):
+            responses = operation.setdefault("responses", {})
+            if not any(str(status).startswith("2") for status in responses):
+                # Documents built by hand (OGC landing page, conformance): a JSON object.
+                responses["200"] = {"description": "OK", "content": {
+                    "application/json": {"schema": {"type": "object"}}}}
+            for status, response in responses.items():
+                if "$ref" in response and (status == "default" or str(status)[0] in "45"):
+                    description = response["$ref"].rsplit("/", 1)[-1].replace("_", " ").title()
+                    responses[status] = {"description": description, "content": content}

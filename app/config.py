@@ -15,7 +15,8 @@ class Config:
         # Public reads may go to a streaming replica; writes always go to the primary.
         replica = env.get("DATABASE_REPLICA_URL")
         self.SQLALCHEMY_BINDS = {"replica": replica} if replica else {}
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: a logged database error must not carry the values (personal data).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
         self.MEDIA_DIR = env.get("MEDIA_DIR", str(Path.cwd() / "media"))
         # Each photo of a report; the whole body is bounded by MAX_CONTENT_LENGTH.
@@ -25,6 +26,16 @@ class Config:
         self.MAIL_FROM = env.get("MAIL_FROM", "311@localhost")
         self.REDIS_URL = env.get("REDIS_URL", "")
         self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
+        # Rate limits (app/ratelimits.py): flask-limiter strings, "" switches one off. Counters
+        # go to Redis when REDIS_URL is set, so that every worker and host shares them.
+        self.RATELIMIT_ENABLED = env.get("RATELIMIT_ENABLED", "true").lower() != "false"
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI",
+                                             self.REDIS_URL or "memory://")
+        self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "open311")
+        self.RATELIMIT_POST_PER_ADDRESS = env.get("RATELIMIT_POST_PER_ADDRESS", "60/minute")
+        self.RATELIMIT_POST_PER_KEY = env.get("RATELIMIT_POST_PER_KEY", "1000/hour")
+        self.RATELIMIT_EXPORTS_PER_ADDRESS = env.get("RATELIMIT_EXPORTS_PER_ADDRESS",
+                                                     "30/minute")
         # Public API: seconds browsers and proxies may reuse a GET; statistics rows with fewer
         # judged requests than this are flagged low_sample.
         self.PUBLIC_CACHE_MAX_AGE = int(env.get("PUBLIC_CACHE_MAX_AGE", "60"))

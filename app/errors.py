@@ -109,10 +109,18 @@ def handle_open311_error(error: Open311Error) -> Response:
 
 def handle_unexpected(error: Exception) -> Response:
     """5xx: log the traceback, show a generic description, never the internals."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DataError, OperationalError
+
+    from app.extensions import db
 
     if isinstance(error, HTTPException):
         return render_http_exception(error)
+    # PostgreSQL refused a value for its column (too long, out of range): the input's fault.
+    # Schemas bound what they can; this keeps what they miss a 400, never a 500.
+    if isinstance(error, DataError):
+        db.session.rollback()
+        log.info("value refused by the database: %s", type(error.orig).__name__)
+        return render_errors(400, ["A value is too long or out of range for its field."])
     # A lost or refused connection is an outage, not a bug: 503 so that clients retry.
     if isinstance(error, OperationalError):
         log.warning("database unavailable: %s", type(error).__name__)
@@ -124,8 +132,25 @@ def handle_unexpected(error: Exception) -> Response:
     return render_errors(500, ["Internal server error"])
 
 
+def release_session(_error: BaseException | None = None) -> None:
+    """End the request's session; a connection the database already dropped (a restart,
+    a failover) is discarded instead of failing the request after its answer."""
+    from sqlalchemy.exc import DBAPIError
+
+    from app.extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        log.warning("database connection lost at the end of a request: %s",
+                    type(error.orig).__name__)
+        db.session.registry.clear()
+
+
 def register_error_handlers(app) -> None:
     """Attach the renderer for every error class."""
     app.register_error_handler(Open311Error, handle_open311_error)
     app.register_error_handler(HTTPException, render_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+    # Registered after Flask-SQLAlchemy's own, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(release_session)

@@ -158,6 +158,10 @@ class ServiceRequestSchema(Schema):
     lat = fields.Float(allow_none=True)
     long = fields.Float(allow_none=True)
     media_url = fields.String(allow_none=True)
+    # Only with extensions=true (GeoReport v2 Extensions; shapes in docs and app/open311).
+    attributes = fields.List(fields.Dict())
+    notes = fields.List(fields.Dict())
+    extended_attributes = fields.Dict()
 
 
 class SubmitResponseSchema(Schema):

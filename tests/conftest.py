@@ -51,6 +51,9 @@ def app(database_url, tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "MEDIA_DIR": str(tmp_path_factory.mktemp("media")),
             "PUBLIC_BASE_URL": "http://localhost",
+            # The suite files hundreds of requests from one address; tests/reliability builds
+            # its own apps with small limits.
+            "RATELIMIT_ENABLED": False,
         }
     )
     yield application

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -54,10 +55,16 @@ class IdempotencyKey(Base):
     """The first answer to a POST, so that a retried POST returns it instead of a second request."""
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("api_key_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("api_key_id", "key"),
+        UniqueConstraint("staff_user_id", "key"),
+        # Keys belong to the app (api key) or the staff member that sent them, never both.
+        CheckConstraint("num_nonnulls(api_key_id, staff_user_id) = 1", name="one_owner"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     key: Mapped[str] = mapped_column(String(200))
     service_request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id"))
     created_at: Mapped[datetime] = mapped_column(

@@ -17,6 +17,7 @@ from app.lookups import resolve_jurisdiction
 from app.media import media_url, uploaded_photos
 from app.models import Jurisdiction, Service, ServiceRequest
 from app.open311 import blp, extensions, queries, render
+from app.operations import idempotency
 from app.operations.access import find_api_key
 from app.operations.photos import photo_name, store_photo
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
@@ -181,6 +182,12 @@ class ServiceRequests(MethodView):
         api_key = find_api_key(db.session, form.get("api_key"))
         if api_key is None:
             raise Forbidden("api_key is missing or not valid")
+        owner = idempotency.Owner(api_key_id=api_key.id)
+        retry_key, first = idempotency.replay(db.session, owner, request.headers.get(
+            "Idempotency-Key"), form.get("device_id"), request.form.items(multi=True))
+        if first is not None:  # a retry: the first answer again, nothing filed
+            return formats.render([submit_response(first)], fmt, root="service_requests",
+                                  item="request")
         jurisdiction = resolve_jurisdiction(db.session, form.get("jurisdiction_id"))
         photos = [(photo, photo_name(photo)) for photo in uploaded_photos(request.files)]
         submitted = SubmitForm(
@@ -202,6 +209,7 @@ class ServiceRequests(MethodView):
         # Written once the report is valid, before the commit that publishes its URL.
         for photo, name in photos:
             store_photo(photo, current_app.config["MEDIA_DIR"], name)
+        idempotency.remember(db.session, owner, retry_key, service_request)
         db.session.commit()
         response = submit_response(service_request)
         if photos:

@@ -26,6 +26,7 @@ from app.models import (
     ServiceRequest,
     StaffUser,
 )
+from app.operations import idempotency
 from app.operations.closures import close_batch
 from app.operations.escalation import escalate
 from app.operations.merge import merge, unmerge
@@ -185,6 +186,11 @@ class StaffServiceRequests(MethodView):
         staff = current_staff()
         if staff.role not in workflow.CREATING_ROLES:
             raise Forbidden(f"only {', '.join(workflow.CREATING_ROLES)} staff file requests")
+        owner = idempotency.Owner(staff_user_id=staff.id)
+        retry_key, first = idempotency.replay(db.session, owner,
+                                              request.headers.get("Idempotency-Key"))
+        if first is not None:  # a retry: the first answer again, nothing filed
+            return _detail(first)
         jurisdiction = _staff_jurisdiction(staff, form.get("jurisdiction_id"))
         answers = {code: [str(v) for v in value] if isinstance(value, list) else [str(value)]
                    for code, value in (form.get("attributes") or {}).items()}
@@ -199,6 +205,7 @@ class StaffServiceRequests(MethodView):
             db.session, jurisdiction, submitted,
             Actor(label=actor_label(staff), staff_role=staff.role),
         )
+        idempotency.remember(db.session, owner, retry_key, service_request)
         db.session.commit()
         return _detail(service_request)
 
