@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Numeric, Text, and_, case, cast, func, literal
+from sqlalchemy import Float, Numeric, Text, and_, case, cast, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 EXACT, BLOCK, HIDDEN = "exact", "block", "hidden"
@@ -101,6 +101,25 @@ def public_geometry_sql(location: Any, policy: Any) -> ColumnElement[Any]:
     )
 
 
+def public_lat_long_sql(location: Any, policy: Any) -> tuple[ColumnElement[float],
+                                                               ColumnElement[float]]:
+    """SQL twin of public_lat_long: (lat, long) as float8, snapped and rounded to 6 decimals
+    under `block` as snap() does, NULL when hidden."""
+    geometry = cast(location, Geometry(srid=4326))
+
+    def coordinate(value: ColumnElement[float]) -> ColumnElement[float]:
+        # float8 -> numeric keeps 15 digits, enough for round() to agree with Python's on a
+        # grid centre (k + 0.5) * 0.001, which is never near a rounding tie at 6 decimals.
+        snapped = (func.floor(value / BLOCK_GRID_DEGREES) + 0.5) * BLOCK_GRID_DEGREES
+        return case(
+            (policy == literal(HIDDEN), None),
+            (policy == literal(BLOCK), cast(func.round(cast(snapped, Numeric), 6), Float)),
+            else_=value,
+        )
+
+    return coordinate(func.ST_Y(geometry)), coordinate(func.ST_X(geometry))
+
+
 # POSIX twin of _PHONE plus _mask_phone's rule: the lookahead asks for at least 7 digits
 # (separators between them allowed, so it may look past the match), the negative one spares
 # an ISO date standing alone, and a match never starts inside a run of number groups (Python
@@ -136,7 +155,17 @@ def public_address_sql(address: Any, policy: Any) -> ColumnElement[str]:
     return case(
         (policy == literal(HIDDEN), None),
         (and_(policy == literal(BLOCK), address.op("~")(_HOUSE_NUMBER_SQL)), hundred_block),
-        else_=address,
+        # public_address gives no address for an empty one.
+        else_=func.nullif(address, literal("")),
+    )
+
+
+def public_address_id_sql(address: Any, address_id: Any, policy: Any) -> ColumnElement[str]:
+    """SQL twin of public_address's address_id: only for an exact location with an address."""
+    return case(
+        (and_(policy == literal(EXACT), func.coalesce(address, literal("")) != literal("")),
+         address_id),
+        else_=None,
     )
 
 
