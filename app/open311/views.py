@@ -202,10 +202,11 @@ class ServiceRequests(MethodView):
         # Written once the report is valid, before the commit that publishes its URL.
         for photo, name in photos:
             store_photo(photo, current_app.config["MEDIA_DIR"], name)
-        db.session.commit()
+        # Read before the commit expires the objects (reading after cost two more queries).
         response = submit_response(service_request)
         if photos:
             response["media_url"] = media_url(photos[0][1])
+        db.session.commit()
         return formats.render([response], fmt, root="service_requests", item="request")
 
 

@@ -263,6 +263,12 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         raise BadRequest(*problems)
 
     now = datetime.now(UTC)
+    # Everything that does not depend on the parent is computed before _place takes the
+    # service's duplicate lock: reports of one service wait for each other from there to the
+    # commit, so that stretch bounds the POST rate (issue 6).
+    deadline = compute_deadline(jurisdiction, service, now)
+    token = new_secret(16) if service.type == "batch" else None
+    reporter_fields = {k: v for k, v in form.reporter.items() if k in REPORTER_FIELDS and v}
     district, parent = _place(session, jurisdiction, service, location, now)
     notices = [
         sla_notice(service),
@@ -286,15 +292,15 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         api_key_id=actor.api_key_id,
         requested_at=now,
         updated_at=now,
-        deadline=compute_deadline(jurisdiction, service, now),
+        deadline=deadline,
         service_notice=" ".join(n for n in notices if n) or None,
-        token=new_secret(16) if service.type == "batch" else None,
+        token=token,
         duplicate_of_id=parent.id if parent else None,
         district_id=district.id if district else None,
     )
     session.add(service_request)
     session.flush()
-    reporter_fields = {k: v for k, v in form.reporter.items() if k in REPORTER_FIELDS and v}
+    # One more flush writes the rest in a few statements (same-table rows in one INSERT).
     if reporter_fields:
         session.add(Reporter(service_request_id=service_request.id, **reporter_fields))
     session.add(
@@ -311,6 +317,6 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
     )
     if parent is not None:
         duplicates.record_link(session, service_request, parent, actor, now)
-    notify_submitted(session, service_request)
+    notify_submitted(session, service_request, reporter_fields.get("email"))
     session.flush()
     return service_request
