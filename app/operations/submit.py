@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app import sla
 from app.datetimes import parse_w3c
@@ -68,13 +68,14 @@ def find_service(session: Session, jurisdiction: Jurisdiction, service_code: str
     """The active service of this code, or 400 (missing) / 404 (unknown)."""
     if not service_code:
         raise BadRequest("service_code is required")
-    service = session.scalar(
+    # Its definition comes in the same round trip: every report is validated against it.
+    service = session.scalars(
         select(Service).where(
             Service.jurisdiction_id == jurisdiction.id,
             Service.service_code == service_code,
             Service.active.is_(True),
-        )
-    )
+        ).options(joinedload(Service.attributes))
+    ).unique().one_or_none()
     if service is None:
         raise NotFound(f"service_code {service_code!r} was not found")
     return service
