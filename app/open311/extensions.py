@@ -210,8 +210,8 @@ def extended_fields(row: Any, notes: list[dict], definition: list[ServiceAttribu
 def extended_entries(session: Session, query: Select, timezone: str) -> list[dict[str, Any]]:
     """GET requests with extensions=true: the core fields (the same SQL-built object as
     without extensions), then the extension fields, for each row of `query`."""
-    rows = session.execute(query.add_columns(render.request_json_sql(timezone).label("entry"))
-                           ).all()
+    render.write_dates_in(session, timezone)
+    rows = session.execute(query.add_columns(render.request_json_sql().label("entry"))).all()
     zone = ZoneInfo(timezone)
     notes = public_notes(session, [row.id for row in rows], zone)
     definitions = attribute_definitions(session, {row.service_id for row in rows})

@@ -144,8 +144,8 @@ def request_documents(query: Select, timezone: str, fmt: str,
         entries = extensions.extended_entries(db.session, query, timezone)
         return len(entries), formats.render(entries, fmt, root="service_requests",
                                             item="request")
-    column = render.request_json_sql(timezone) if fmt == "json" else render.request_xml_sql(
-        timezone)
+    render.write_dates_in(db.session, timezone)
+    column = render.request_json_sql() if fmt == "json" else render.request_xml_sql()
     texts = list(db.session.scalars(query.with_only_columns(column)))
     return len(texts), render.json_list(texts) if fmt == "json" else render.xml_list(texts)
 
