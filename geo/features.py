@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
@@ -38,16 +39,17 @@ def sql_string(value: str) -> ColumnElement[str]:
 
 def iso8601_local(timestamp: Any, timezone: Any) -> ColumnElement[str]:
     """SQL: an aware timestamp as ISO 8601 at seconds precision with the offset of `timezone`
-    (an IANA name), the same text app.datetimes.w3c gives in Python; NULL stays NULL (every
-    function here is strict)."""
+    (an IANA name column), the same text app.datetimes.w3c gives in Python."""
     local = func.timezone(timezone, timestamp)
-    # The offset as interval text ("-05:00:00", "05:30:00" in the default IntervalStyle,
-    # postgres) with a sign added, cut to minutes: one evaluation, where to_char writes a
-    # negative interval's minutes with their own sign ("-03:-30") and needs a CASE around it.
-    offset = cast(local - func.timezone(sql_string("UTC"), timestamp), Text)
-    signed = func.replace(sql_string("+") + offset, sql_string("+-"), sql_string("-"))
-    return (func.to_char(local, sql_string('YYYY-MM-DD"T"HH24:MI:SS'), type_=Text)
-            + func.left(signed, literal_column("6"), type_=Text))
+    offset = local - func.timezone(literal("UTC"), timestamp)
+    sign = case((offset < text("interval '0'"), literal("-")), else_=literal("+"))
+    magnitude = case((offset < text("interval '0'"), -offset), else_=offset)
+    return case(
+        (timestamp.is_(None), None),
+        else_=func.to_char(local, literal('YYYY-MM-DD"T"HH24:MI:SS'))
+        + sign
+        + func.to_char(magnitude, literal("HH24:MI")),
+    )
 
 
 def intersects_bbox(geometry: Any, indexed_location: Any, bbox: tuple[float, float, float, float],
