@@ -1,5 +1,6 @@
 """Model rows as GeoReport v2 documents, after the public redaction rules."""
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -64,7 +65,7 @@ def service_definition(service: Service) -> dict[str, Any]:
 NUMBER_FIELDS = ("lat", "long")
 
 
-def request_fields() -> list[tuple[str, ColumnElement[Any]]]:
+def request_fields() -> list[tuple[str, Any]]:
     """GET requests: (name, SQL text after the public redaction rules) per field, in order;
     dates to the second in the zone set by write_dates_in, numbers as Python writes floats."""
     policy = Service.public_location
@@ -143,7 +144,7 @@ class XmlForest(ColumnElement[Any]):
                            ("values", InternalTraversal.dp_clauseelement_list)]
     inherit_cache = True
 
-    def __init__(self, fields: list[tuple[str, ColumnElement[Any]]]) -> None:
+    def __init__(self, fields: Sequence[tuple[str, Any]]) -> None:
         self.names = tuple(name for name, _ in fields)
         self.values = tuple(value for _, value in fields)
 
