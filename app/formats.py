@@ -36,6 +36,21 @@ XML_ITEM_NAMES = {
 # XML 1.0 forbids most control characters; a description with one must still give a
 # well-formed document, so they are dropped from XML output (JSON escapes them itself).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# The same characters in UTF-8 text that came from PostgreSQL (which stores no surrogates):
+# control characters are single bytes that never occur inside a multi-byte sequence.
+_XML_ILLEGAL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_XML_NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
+XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
+
+
+def strip_xml_illegal(body: bytes) -> bytes:
+    """UTF-8 text without the characters XML 1.0 forbids (bytes.translate is C speed: a
+    regular expression over a 1000-request document took longer than the query)."""
+    body = body.translate(None, _XML_ILLEGAL_BYTES)
+    for noncharacter in _XML_NONCHARACTERS:
+        if noncharacter in body:
+            body = body.replace(noncharacter, b"")
+    return body
 
 
 def _text(value: Any) -> str | None:
@@ -73,7 +88,7 @@ def to_xml(document: Any, root: str, item: str | None = None) -> bytes:
         for key, value in document.items():
             _append(element, str(key), value)
     body = ET.tostring(element, encoding="unicode", short_empty_elements=False)
-    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode("utf-8")
+    return XML_DECLARATION + body.encode("utf-8")
 
 
 def _json_default(value: Any) -> Any:

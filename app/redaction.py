@@ -14,8 +14,10 @@ import re
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Numeric, Text, and_, case, cast, func, literal
+from sqlalchemy import Float, Numeric, Text, and_, case, cast, func
 from sqlalchemy.sql.elements import ColumnElement
+
+from geo.features import sql_string
 
 EXACT, BLOCK, HIDDEN = "exact", "block", "hidden"
 # ~100 m: 0.001 degree of latitude is 111 m; longitude steps shrink with latitude, which is
@@ -95,10 +97,29 @@ def public_geometry_sql(location: Any, policy: Any) -> ColumnElement[Any]:
         4326,
     )
     return case(
-        (policy == literal(HIDDEN), None),
-        (policy == literal(BLOCK), snapped),
+        (policy == sql_string(HIDDEN), None),
+        (policy == sql_string(BLOCK), snapped),
         else_=geometry,
     )
+
+
+def public_lat_long_sql(location: Any, policy: Any) -> tuple[ColumnElement[float],
+                                                               ColumnElement[float]]:
+    """SQL twin of public_lat_long: (lat, long) as float8, snapped and rounded to 6 decimals
+    under `block` as snap() does, NULL when hidden."""
+    geometry = cast(location, Geometry(srid=4326))
+
+    def coordinate(value: ColumnElement[float]) -> ColumnElement[float]:
+        # float8 -> numeric keeps 15 digits, enough for round() to agree with Python's on a
+        # grid centre (k + 0.5) * 0.001, which is never near a rounding tie at 6 decimals.
+        snapped = (func.floor(value / BLOCK_GRID_DEGREES) + 0.5) * BLOCK_GRID_DEGREES
+        return case(
+            (policy == sql_string(HIDDEN), None),
+            (policy == sql_string(BLOCK), cast(func.round(cast(snapped, Numeric), 6), Float)),
+            else_=value,
+        )
+
+    return coordinate(func.ST_Y(geometry)), coordinate(func.ST_X(geometry))
 
 
 # POSIX twin of _PHONE plus _mask_phone's rule: the lookahead asks for at least 7 digits
@@ -118,35 +139,56 @@ _EMAIL_SQL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 
 def mask_text_sql(text: Any) -> ColumnElement[str]:
     """SQL twin of mask_text, for outputs built in PostgreSQL (same patterns, POSIX syntax)."""
-    # Most descriptions hold neither an '@' nor 7 digits: cheap tests skip the regexes for
-    # them (the two regexp_replace calls were most of an export's cost in PostgreSQL).
+    # The guards are necessary conditions of a match (an email has an @, a phone number 7 or
+    # more digits), tested far faster than the patterns, which cost most of an export or a
+    # 1000-request Open311 list when run on every description.
     no_email = case(
-        (func.strpos(text, literal("@")) > 0,
-         func.regexp_replace(text, _EMAIL_SQL, EMAIL_MASK, "g")),
+        (func.strpos(text, sql_string("@")) > 0,
+         func.regexp_replace(text, sql_string(_EMAIL_SQL), sql_string(EMAIL_MASK),
+                             sql_string("g"))),
         else_=text,
     )
-    digits = func.length(no_email) - func.length(func.translate(no_email, "0123456789", ""))
+    digits = func.length(text) - func.length(
+        func.translate(text, sql_string("0123456789"), sql_string("")))
     return case(
-        (digits >= 7, func.regexp_replace(no_email, _PHONE_SQL, PHONE_MASK, "g")),
+        (digits >= 7,
+         func.regexp_replace(no_email, sql_string(_PHONE_SQL), sql_string(PHONE_MASK),
+                             sql_string("g"))),
         else_=no_email,
     )
 
 
 _HOUSE_NUMBER_SQL = r"^\s*([0-9]+)[A-Za-z]?(?:[-/][0-9]+[A-Za-z]?)?\s+(.+)$"
+# Once _HOUSE_NUMBER_SQL matched, its groups are read with patterns without a trailing
+# capture: `\2` of the full pattern made PostgreSQL backtrack, and cost half of a
+# 1000-request Open311 list. The lookahead leaves (.+) its one character, as Python does.
+_NUMBER_SQL = r"^\s*([0-9]+)"
+_NUMBER_PREFIX_SQL = r"^\s*[0-9]+[A-Za-z]?(?:[-/][0-9]+[A-Za-z]?)?\s+(?=.)"
 
 
 def public_address_sql(address: Any, policy: Any) -> ColumnElement[str]:
     """SQL twin of public_address's address (hundred block under `block`, NULL when hidden)."""
-    house_number = func.substring(address, _HOUSE_NUMBER_SQL)
-    street = func.regexp_replace(address, _HOUSE_NUMBER_SQL, r"\2")
+    house_number = func.substring(address, sql_string(_NUMBER_SQL))
+    street = func.regexp_replace(address, sql_string(_NUMBER_PREFIX_SQL), sql_string(""))
     hundred_block = (
         cast(func.div(cast(house_number, Numeric), 100) * 100, Text)
-        + literal(" block of ") + street
+        + sql_string(" block of ") + street
     )
     return case(
-        (policy == literal(HIDDEN), None),
-        (and_(policy == literal(BLOCK), address.op("~")(_HOUSE_NUMBER_SQL)), hundred_block),
-        else_=address,
+        (policy == sql_string(HIDDEN), None),
+        (and_(policy == sql_string(BLOCK), address.op("~")(sql_string(_HOUSE_NUMBER_SQL))),
+         hundred_block),
+        # public_address gives no address for an empty one.
+        else_=func.nullif(address, sql_string("")),
+    )
+
+
+def public_address_id_sql(address: Any, address_id: Any, policy: Any) -> ColumnElement[str]:
+    """SQL twin of public_address's address_id: only for an exact location with an address."""
+    return case(
+        (and_(policy == sql_string(EXACT),
+              func.coalesce(address, sql_string("")) != sql_string("")), address_id),
+        else_=None,
     )
 
 
@@ -157,4 +199,4 @@ def public_zipcode(zipcode: str | None, policy: str) -> str | None:
 
 def public_zipcode_sql(zipcode: Any, policy: Any) -> ColumnElement[str]:
     """SQL twin of public_zipcode."""
-    return case((policy == literal(HIDDEN), None), else_=zipcode)
+    return case((policy == sql_string(HIDDEN), None), else_=zipcode)

@@ -31,6 +31,12 @@ from geo.points import WGS84
 COORDINATE_DECIMALS = 7
 
 
+def sql_string(value: str) -> ColumnElement[str]:
+    """A string constant written into the statement, not a bind parameter: a 1000-row document
+    statement has dozens of them, and every parameter costs psycopg time on every call."""
+    return literal_column("'" + value.replace("'", "''") + "'", Text)
+
+
 def iso8601_local(timestamp: Any, timezone: Any) -> ColumnElement[str]:
     """SQL: an aware timestamp as ISO 8601 at seconds precision with the offset of `timezone`
     (an IANA name column), the same text app.datetimes.w3c gives in Python."""

@@ -3,17 +3,16 @@ Chicago, Boston and San Francisco): radius and bbox, updated_after/updated_befor
 paging, and `extensions=true`, which adds `attributes`, `notes` and `extended_attributes`.
 Without them a request is exactly the spec's."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from app import formats
 from app.datetimes import localize, w3c
 from app.exceptions import BadRequest
 from app.models import District, RequestUpdate, ServiceAttribute, ServiceRequest
@@ -208,13 +207,16 @@ def extended_fields(row: Any, notes: list[dict], definition: list[ServiceAttribu
     }
 
 
-def render_extended(session: Session, rows: list[Any], zone: ZoneInfo, fmt: str) -> Response:
-    """GET requests with extensions=true: the core fields, then the extension fields."""
+def extended_entries(session: Session, query: Select, timezone: str) -> list[dict[str, Any]]:
+    """GET requests with extensions=true: the core fields (the same SQL-built object as
+    without extensions), then the extension fields, for each row of `query`."""
+    render.write_dates_in(session, timezone)
+    rows = session.execute(query.add_columns(render.request_json_sql().label("entry"))).all()
+    zone = ZoneInfo(timezone)
     notes = public_notes(session, [row.id for row in rows], zone)
     definitions = attribute_definitions(session, {row.service_id for row in rows})
-    entries = [
-        render.request_entry(row, zone)
+    return [
+        json.loads(row.entry)
         | extended_fields(row, notes.get(row.id, []), definitions.get(row.service_id, []))
         for row in rows
     ]
-    return formats.render(entries, fmt, root="service_requests", item="request")

@@ -1,12 +1,11 @@
-"""The GET requests query: selected columns only, so a list of 1000 is one round trip."""
+"""The GET requests query: filters, order and page; the columns are the caller's (the
+document built in SQL, see app.open311.render), so a list of 1000 is one round trip."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from geoalchemy2 import Geometry
-from sqlalchemy import Select, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
 
 from app.exceptions import BadRequest
 from app.models import Department, Jurisdiction, Service, ServiceRequest
@@ -22,28 +21,8 @@ MAX_RESULTS = 1000
 
 
 def request_columns() -> list[Any]:
-    """What request_entry needs; agency is the request's current department."""
-    point = cast(ServiceRequest.location, Geometry)
-    return [
-        ServiceRequest.id,
-        ServiceRequest.status,
-        ServiceRequest.status_notes,
-        Service.service_name,
-        Service.service_code,
-        Service.public_location,
-        ServiceRequest.description,
-        Department.name.label("agency_responsible"),
-        ServiceRequest.service_notice,
-        ServiceRequest.requested_at,
-        ServiceRequest.updated_at,
-        ServiceRequest.deadline,
-        ServiceRequest.address,
-        ServiceRequest.address_id,
-        ServiceRequest.zipcode,
-        func.ST_Y(point).label("lat"),
-        func.ST_X(point).label("long"),
-        ServiceRequest.media_urls,
-    ]
+    """What the extensions need beside the document, which app.open311.render builds in SQL."""
+    return [ServiceRequest.id, Service.public_location, ServiceRequest.media_urls]
 
 
 def base_query(jurisdiction: Jurisdiction) -> Select:
@@ -112,12 +91,6 @@ def newest_first(query: Select, limit: int = MAX_RESULTS) -> Select:
     ).limit(limit)
 
 
-def list_requests(session: Session, jurisdiction: Jurisdiction,
-                  filters: RequestFilters) -> list[Any]:
-    """The rows of GET requests (one page)."""
-    return list(session.execute(list_query(jurisdiction, filters)))
-
-
 def list_query(jurisdiction: Jurisdiction, filters: RequestFilters) -> Select:
     """The statement of GET requests: filtered, ordered, one page."""
     extension = filters.extension
@@ -127,12 +100,11 @@ def list_query(jurisdiction: Jurisdiction, filters: RequestFilters) -> Select:
     return paged(query, extension)
 
 
-def one_request(session: Session, jurisdiction: Jurisdiction, service_request_id: str,
-                extended: bool = False) -> Any:
-    """One row, or None for an id that is not ours; with the extension columns if asked."""
+def one_query(jurisdiction: Jurisdiction, service_request_id: str,
+              extended: bool = False) -> Select | None:
+    """The statement of one request (with the extension columns if asked), or None for an id
+    that cannot be ours."""
     if not service_request_id.isdigit() or len(service_request_id) > 18:
         return None
     query = base_query(jurisdiction).where(ServiceRequest.id == int(service_request_id))
-    if extended:
-        query = with_extension_columns(query)
-    return session.execute(query).first()
+    return with_extension_columns(query) if extended else query

@@ -4,9 +4,9 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask.views import MethodView
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from werkzeug.datastructures import MultiDict
 
 from app import formats
@@ -138,16 +138,17 @@ def _attribute_answers(values: MultiDict) -> dict[str, list[str]]:
     return answers
 
 
-def render_requests(rows: list[Any], jurisdiction: Jurisdiction, fmt: str):
-    """A list of requests in the requested format."""
-    zone = jurisdiction_zone(jurisdiction)
-    return formats.render([render.request_entry(row, zone) for row in rows], fmt,
-                          root="service_requests", item="request")
-
-
-def jurisdiction_zone(jurisdiction: Jurisdiction) -> ZoneInfo:
-    """The jurisdiction's timezone."""
-    return ZoneInfo(jurisdiction.timezone)
+def request_documents(query: Select, timezone: str, fmt: str,
+                      extended: bool) -> tuple[int, Response]:
+    """(how many requests, the document) of a GET requests statement."""
+    if extended:
+        entries = extensions.extended_entries(db.session, query, timezone)
+        return len(entries), formats.render(entries, fmt, root="service_requests",
+                                            item="request")
+    render.write_dates_in(db.session, timezone)
+    column = render.request_json_sql() if fmt == "json" else render.request_xml_sql()
+    texts = list(db.session.scalars(query.with_only_columns(column)))
+    return len(texts), render.json_list(texts) if fmt == "json" else render.xml_list(texts)
 
 
 @blp.route("/requests.<fmt:fmt>")
@@ -160,7 +161,7 @@ class ServiceRequests(MethodView):
     def get(self, args: dict, fmt: str):
         """Requests, newest first, at most 1000, by default from the last 90 days."""
         jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
-        zone = jurisdiction_zone(jurisdiction)
+        zone = ZoneInfo(jurisdiction.timezone)
         filters = queries.RequestFilters(
             service_request_ids=args.get("service_request_id", []),
             service_codes=args.get("service_code", []),
@@ -169,10 +170,9 @@ class ServiceRequests(MethodView):
             end_date=localize(args["end_date"], zone) if "end_date" in args else None,
             extension=extensions.extension_filters(args, zone),
         )
-        rows = queries.list_requests(db.session, jurisdiction, filters)
-        if filters.extension.extended:
-            return extensions.render_extended(db.session, rows, zone, fmt)
-        return render_requests(rows, jurisdiction, fmt)
+        _, document = request_documents(queries.list_query(jurisdiction, filters),
+                                        jurisdiction.timezone, fmt, filters.extension.extended)
+        return document
 
     @blp.arguments(SubmitFormSchema, location="form")
     @blp.response(200, SubmitResponseSchema(many=True))
@@ -210,10 +210,11 @@ class ServiceRequests(MethodView):
         for photo, name in photos:
             store_photo(photo, current_app.config["MEDIA_DIR"], name)
         idempotency.remember(db.session, owner, retry_key, service_request)
-        db.session.commit()
+        # Read before the commit expires the objects (reading after cost two more queries).
         response = submit_response(service_request)
         if photos:
             response["media_url"] = media_url(photos[0][1])
+        db.session.commit()
         return formats.render([response], fmt, root="service_requests", item="request")
 
 
@@ -240,13 +241,12 @@ class ServiceRequestById(MethodView):
         """A list holding the one request (the spec's shape)."""
         jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
         extended = args.get("extensions", False)
-        row = queries.one_request(db.session, jurisdiction, service_request_id, extended)
-        if row is None:
+        query = queries.one_query(jurisdiction, service_request_id, extended)
+        found, document = (0, None) if query is None else request_documents(
+            query, jurisdiction.timezone, fmt, extended)
+        if not found:
             raise NotFound(f"service_request_id {service_request_id!r} was not found")
-        if extended:
-            return extensions.render_extended(db.session, [row], jurisdiction_zone(jurisdiction),
-                                              fmt)
-        return render_requests([row], jurisdiction, fmt)
+        return document
 
 
 @blp.route("/tokens/<token>.<fmt:fmt>")

@@ -74,18 +74,27 @@ def find_parent(session: Session, service: Service, lat: float, long: float,
     if not service.duplicate_radius_m:
         return None
     lock_duplicate_lookup(session, service)
-    for nearby in find_nearby_open(session, service, lat, long, now):
-        candidate = nearby.service_request
-        # Links always point at a root, so a duplicate's parent is its root.
-        root = candidate.duplicate_of if candidate.duplicate_of_id else candidate
-        if root is not None and root.status == "open":
-            return root
-    return None
+    # The nearest candidate whose root is open, in one row: links always point at a root, so
+    # a duplicate's parent is its root. Loading the candidates as objects and walking them in
+    # Python held the lock (and so every report of the service) several times longer.
+    candidates = nearby_open_query(service, lat, long, now).with_only_columns(
+        func.coalesce(ServiceRequest.duplicate_of_id, ServiceRequest.id).label("root_id"),
+        nearest_first(ServiceRequest.location, lat, long).label("rank"),
+        ServiceRequest.id.label("candidate_id"),
+    ).subquery("candidates")
+    return session.scalar(
+        select(ServiceRequest)
+        .join(candidates, candidates.c.root_id == ServiceRequest.id)
+        .where(ServiceRequest.status == "open")
+        .order_by(candidates.c.rank, candidates.c.candidate_id)
+        .limit(1)
+    )
 
 
 def record_link(session: Session, duplicate: ServiceRequest, parent: ServiceRequest,
                 actor: "Actor", now: datetime) -> None:
-    """The public history rows of a link, on both requests; the parent counts as updated."""
+    """The public history rows of a link, on both requests; the parent counts as updated.
+    Added to the session, written by the caller's next flush."""
     session.add_all([
         RequestUpdate(
             jurisdiction_id=duplicate.jurisdiction_id, service_request_id=duplicate.id,
@@ -101,7 +110,6 @@ def record_link(session: Session, duplicate: ServiceRequest, parent: ServiceRequ
         ),
     ])
     parent.updated_at = now
-    session.flush()
 
 
 def duplicate_notice(parent: ServiceRequest) -> str:

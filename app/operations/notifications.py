@@ -69,9 +69,10 @@ def _reporter_email(session: Session, service_request: ServiceRequest) -> str | 
         Reporter.service_request_id == service_request.id))
 
 
-def notify_submitted(session: Session, service_request: ServiceRequest) -> None:
-    """Confirmation to the reporter: the id, the deadline, and why it is far off if it is."""
-    email = _reporter_email(session, service_request)
+def notify_submitted(session: Session, service_request: ServiceRequest,
+                     email: str | None) -> None:
+    """Confirmation to the reporter at `email` (the one just stored with the report, passed in
+    rather than read back): the id, the deadline, and why it is far off if it is."""
     if not email:
         return
     service = service_request.service

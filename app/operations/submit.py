@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app import sla
 from app.datetimes import parse_w3c
@@ -68,13 +68,14 @@ def find_service(session: Session, jurisdiction: Jurisdiction, service_code: str
     """The active service of this code, or 400 (missing) / 404 (unknown)."""
     if not service_code:
         raise BadRequest("service_code is required")
-    service = session.scalar(
+    # Its definition comes in the same round trip: every report is validated against it.
+    service = session.scalars(
         select(Service).where(
             Service.jurisdiction_id == jurisdiction.id,
             Service.service_code == service_code,
             Service.active.is_(True),
-        )
-    )
+        ).options(joinedload(Service.attributes))
+    ).unique().one_or_none()
     if service is None:
         raise NotFound(f"service_code {service_code!r} was not found")
     return service
@@ -263,6 +264,12 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         raise BadRequest(*problems)
 
     now = datetime.now(UTC)
+    # Everything that does not depend on the parent is computed before _place takes the
+    # service's duplicate lock: reports of one service wait for each other from there to the
+    # commit, so that stretch bounds the POST rate (issue 6).
+    deadline = compute_deadline(jurisdiction, service, now)
+    token = new_secret(16) if service.type == "batch" else None
+    reporter_fields = {k: v for k, v in form.reporter.items() if k in REPORTER_FIELDS and v}
     district, parent = _place(session, jurisdiction, service, location, now)
     notices = [
         sla_notice(service),
@@ -286,15 +293,15 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
         api_key_id=actor.api_key_id,
         requested_at=now,
         updated_at=now,
-        deadline=compute_deadline(jurisdiction, service, now),
+        deadline=deadline,
         service_notice=" ".join(n for n in notices if n) or None,
-        token=new_secret(16) if service.type == "batch" else None,
+        token=token,
         duplicate_of_id=parent.id if parent else None,
         district_id=district.id if district else None,
     )
     session.add(service_request)
     session.flush()
-    reporter_fields = {k: v for k, v in form.reporter.items() if k in REPORTER_FIELDS and v}
+    # One more flush writes the rest in a few statements (same-table rows in one INSERT).
     if reporter_fields:
         session.add(Reporter(service_request_id=service_request.id, **reporter_fields))
     session.add(
@@ -311,6 +318,6 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitFor
     )
     if parent is not None:
         duplicates.record_link(session, service_request, parent, actor, now)
-    notify_submitted(session, service_request)
+    notify_submitted(session, service_request, reporter_fields.get("email"))
     session.flush()
     return service_request

@@ -50,3 +50,12 @@ def test_sql_address_matches_python(db_session, address, policy):
     expected, _ = public_address(address, None, policy)
     assert db_session.scalar(select(public_address_sql(literal(address), literal(policy)))) \
         == expected
+
+
+@pytest.mark.parametrize("address", ["12   ", "1234-5B  Main St", "0012 Main", "0123 Main",
+                                     "  7 Elm", "", "Main St"])
+@pytest.mark.parametrize("policy", [EXACT, BLOCK, HIDDEN])
+def test_sql_address_matches_python_at_the_edges(db_session, address, policy):
+    expected, _ = public_address(address, None, policy)
+    assert db_session.scalar(select(public_address_sql(literal(address), literal(policy)))) \
+        == expected
