@@ -12,9 +12,6 @@ class Config:
     def __init__(self) -> None:
         env = os.environ
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-        # Public reads may go to a streaming replica; writes always go to the primary.
-        replica = env.get("DATABASE_REPLICA_URL")
-        self.SQLALCHEMY_BINDS = {"replica": replica} if replica else {}
         # hide_parameters: a logged database error must not carry the values (personal data).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")

@@ -1,8 +1,10 @@
 """The database handle: one declarative Base with a naming convention, one session per request."""
 
+from typing import Any
+
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 # Deterministic constraint names, so that migrations can name what they drop (Warehouse's db.py).
 NAMING_CONVENTION = {
@@ -21,3 +23,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# What operations and queries accept: a Session, or Flask-SQLAlchemy's request-scoped proxy
+# of one (db.session), which is not a Session subclass but offers the same API.
+DbSession = Session | scoped_session[Any]

@@ -20,8 +20,8 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.models import ApiKey, OutboxEvent
 
 SIGNATURE_HEADER = "X-Open311-Signature"
@@ -67,7 +67,7 @@ def send_email(transport: Transport, outbox_event: OutboxEvent) -> None:
         smtp.send_message(message)
 
 
-def send_webhook(session: Session, outbox_event: OutboxEvent) -> None:
+def send_webhook(session: DbSession, outbox_event: OutboxEvent) -> None:
     """POST the JSON document, signed with the secret of the api key owning the URL."""
     body = json.dumps(outbox_event.payload, ensure_ascii=False).encode("utf-8")
     secret = session.scalar(select(ApiKey.webhook_secret).where(
@@ -84,7 +84,7 @@ def send_webhook(session: Session, outbox_event: OutboxEvent) -> None:
         pass  # any 2xx is a delivery; urlopen raises for 4xx/5xx
 
 
-def deliver_one(session: Session, transport: Transport, now: datetime | None = None) -> bool:
+def deliver_one(session: DbSession, transport: Transport, now: datetime | None = None) -> bool:
     """Claim, send and mark one due event in one transaction; False when none is due."""
     now = now or datetime.now(UTC)
     outbox_event = session.scalar(
@@ -113,7 +113,7 @@ def deliver_one(session: Session, transport: Transport, now: datetime | None = N
     return True
 
 
-def deliver_due(session: Session, transport: Transport) -> int:
+def deliver_due(session: DbSession, transport: Transport) -> int:
     """Deliver every event that is due now; returns how many were tried."""
     tried = 0
     while deliver_one(session, transport):

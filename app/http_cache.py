@@ -9,6 +9,7 @@ asking again with If-None-Match / If-Modified-Since gets a 304 without the body.
 from datetime import datetime
 
 from flask import Response, current_app, request
+from werkzeug.wrappers import Response as BaseResponse
 
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOWED_HEADERS = "Content-Type, If-None-Match, If-Modified-Since, Idempotency-Key"
@@ -33,7 +34,7 @@ def not_modified(etag: str, last_modified: datetime | None) -> Response:
     return response
 
 
-def public_response_headers(response: Response) -> Response:
+def public_response_headers(response: Response) -> BaseResponse:
     """after_request: CORS on every answer; validators, 304s and Cache-Control on GETs."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     if request.method == "OPTIONS":

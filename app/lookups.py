@@ -1,13 +1,13 @@
 """Finding the jurisdiction a call is about: optional with one, required with several."""
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.exceptions import BadRequest, NotFound
 from app.models import Jurisdiction, ServiceRequest
 
 
-def resolve_jurisdiction(session: Session, jurisdiction_id: str | None) -> Jurisdiction:
+def resolve_jurisdiction(session: DbSession, jurisdiction_id: str | None) -> Jurisdiction:
     """The jurisdiction named, or the only one; 400 when several and none named, 404 unknown."""
     if jurisdiction_id:
         jurisdiction = session.get(Jurisdiction, jurisdiction_id)
@@ -23,7 +23,7 @@ def resolve_jurisdiction(session: Session, jurisdiction_id: str | None) -> Juris
     raise BadRequest(f"jurisdiction_id is required: this server serves {count} jurisdictions")
 
 
-def jurisdiction_of(session: Session, service_request: ServiceRequest) -> Jurisdiction:
+def jurisdiction_of(session: DbSession, service_request: ServiceRequest) -> Jurisdiction:
     """The jurisdiction a stored request belongs to (its foreign key guarantees one)."""
     jurisdiction = session.get(Jurisdiction, service_request.jurisdiction_id)
     if jurisdiction is None:

@@ -7,8 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.models import Department, Jurisdiction, Service, ServiceRequest, Survey
 
 ON_TIME_TARGET_PCT = 90.0
@@ -59,7 +59,7 @@ def month_bounds(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def performance_report(session: Session, jurisdiction: Jurisdiction, month: str,
+def performance_report(session: DbSession, jurisdiction: Jurisdiction, month: str,
                        department_code: str | None = None) -> dict[str, Any]:
     """Opened, closed, on time and satisfaction for a month, per service and department."""
     zone = ZoneInfo(jurisdiction.timezone)

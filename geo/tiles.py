@@ -10,7 +10,8 @@ instead of aggregating every point of the city on each request.
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+
+from geo.sessions import DbSession
 
 WEB_MERCATOR = 3857
 WEB_MERCATOR_HALF_WORLD = 20037508.342789244
@@ -88,7 +89,7 @@ def tile_in_range(z: int, x: int, y: int) -> bool:
     return 0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
 
 
-def request_tile(session: Session, z: int, x: int, y: int, block_grid: float) -> bytes:
+def request_tile(session: DbSession, z: int, x: int, y: int, block_grid: float) -> bytes:
     """The MVT bytes of one tile: grid cells with counts up to GRID_MAX_ZOOM, every public
     point (id, service_code, status, requested date) above."""
     if z <= GRID_MAX_ZOOM:
@@ -99,18 +100,18 @@ def request_tile(session: Session, z: int, x: int, y: int, block_grid: float) ->
                                               "margin": margin}) or b"")
 
 
-def data_stamp(session: Session) -> str:
+def data_stamp(session: DbSession) -> str:
     """A text that changes whenever the requests behind point tiles do (but deletions, which
     a cache must bound with its own time limit)."""
     return str(session.scalar(DATA_STAMP))
 
 
-def refresh_grid(session: Session) -> None:
+def refresh_grid(session: DbSession) -> None:
     """Recompute the low-zoom grid; readers keep the old one until it is done."""
     session.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY request_tile_grid"))
 
 
-def jurisdictions_bounds(session: Session) -> list[float] | None:
+def jurisdictions_bounds(session: DbSession) -> list[float] | None:
     """[west, south, east, north] of every jurisdiction's boundary, or None without one."""
     box: Any = session.execute(BOUNDS).one()
     return None if box[0] is None else [float(v) for v in box]

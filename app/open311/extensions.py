@@ -11,9 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from app.datetimes import localize, w3c
+from app.db import DbSession
 from app.exceptions import BadRequest
 from app.models import District, RequestUpdate, ServiceAttribute, ServiceRequest
 from app.open311 import render
@@ -132,7 +133,7 @@ def with_extension_columns(query: Select) -> Select:
     )
 
 
-def public_notes(session: Session, ids: list[int], zone: ZoneInfo) -> dict[int, list[dict]]:
+def public_notes(session: DbSession, ids: list[int], zone: ZoneInfo) -> dict[int, list[dict]]:
     """The public timeline of each request, for a whole page in one query."""
     notes: dict[int, list[dict]] = defaultdict(list)
     if not ids:
@@ -152,7 +153,7 @@ def public_notes(session: Session, ids: list[int], zone: ZoneInfo) -> dict[int, 
     return notes
 
 
-def attribute_definitions(session: Session,
+def attribute_definitions(session: DbSession,
                           service_ids: set[int]) -> dict[int, list[ServiceAttribute]]:
     """The service definitions of a page's services, in their order, in one query."""
     definitions: dict[int, list[ServiceAttribute]] = defaultdict(list)
@@ -207,7 +208,7 @@ def extended_fields(row: Any, notes: list[dict], definition: list[ServiceAttribu
     }
 
 
-def extended_entries(session: Session, query: Select, timezone: str) -> list[dict[str, Any]]:
+def extended_entries(session: DbSession, query: Select, timezone: str) -> list[dict[str, Any]]:
     """GET requests with extensions=true: the core fields (the same SQL-built object as
     without extensions), then the extension fields, for each row of `query`."""
     render.write_dates_in(session, timezone)

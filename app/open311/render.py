@@ -8,11 +8,11 @@ from flask import Response
 from sqlalchemy import Text, cast, func, select, true
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from app import formats
+from app.db import DbSession
 from app.models import Department, Service, ServiceRequest
 from app.redaction import (
     mask_text_sql,
@@ -98,7 +98,7 @@ def local_datetime_sql(timestamp: Any) -> ColumnElement[str]:
     return func.to_char(timestamp, sql_string('YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), type_=Text)
 
 
-def write_dates_in(session: Session, timezone: str) -> None:
+def write_dates_in(session: DbSession, timezone: str) -> None:
     """Set the transaction's TimeZone to the jurisdiction's, for local_datetime_sql: one
     to_char per date instead of converting and computing the offset in SQL (a quarter of the
     document's cost). SET LOCAL: it ends with the request's transaction."""

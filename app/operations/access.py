@@ -1,13 +1,13 @@
 """Creating and checking api keys."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.models import ApiKey
 from app.security import hash_secret, new_secret
 
 
-def create_api_key(session: Session, name: str, quota_per_hour: int | None = None,
+def create_api_key(session: DbSession, name: str, quota_per_hour: int | None = None,
                    webhook_url: str | None = None) -> tuple[str, ApiKey]:
     """A new api key; the clear key is returned once and never stored."""
     key = new_secret()
@@ -23,7 +23,7 @@ def create_api_key(session: Session, name: str, quota_per_hour: int | None = Non
     return key, api_key
 
 
-def find_api_key(session: Session, key: str | None) -> ApiKey | None:
+def find_api_key(session: DbSession, key: str | None) -> ApiKey | None:
     """The live api key matching a clear key, or None."""
     if not key:
         return None

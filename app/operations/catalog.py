@@ -10,8 +10,8 @@ from geoalchemy2.shape import from_shape
 from marshmallow import ValidationError
 from shapely.geometry import MultiPolygon, shape
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.models import Department, Jurisdiction, Service, ServiceAttribute, StateCode
 from schemas.catalog import CatalogSchema, flatten_errors
 
@@ -94,7 +94,7 @@ def parse_catalog(path: Path) -> tuple[dict, MultiPolygon | None, str]:
     return data, boundary, digest
 
 
-def load_catalog(session: Session, path: Path) -> tuple[Jurisdiction, bool]:
+def load_catalog(session: DbSession, path: Path) -> tuple[Jurisdiction, bool]:
     """Create or update the jurisdiction of a catalog file. Returns it and whether it changed."""
     data, boundary, digest = parse_catalog(path)
     spec = data["jurisdiction"]
@@ -122,7 +122,7 @@ def load_catalog(session: Session, path: Path) -> tuple[Jurisdiction, bool]:
     return jurisdiction, True
 
 
-def _upsert_departments(session: Session, jurisdiction_id: str, specs: list[dict]) -> dict:
+def _upsert_departments(session: DbSession, jurisdiction_id: str, specs: list[dict]) -> dict:
     existing = {
         d.code: d
         for d in session.scalars(
@@ -141,7 +141,7 @@ def _upsert_departments(session: Session, jurisdiction_id: str, specs: list[dict
     return existing
 
 
-def _upsert_services(session: Session, jurisdiction_id: str, specs: list[dict],
+def _upsert_services(session: DbSession, jurisdiction_id: str, specs: list[dict],
                      departments: dict[str, Department]) -> None:
     existing = {
         s.service_code: s
@@ -192,7 +192,7 @@ def _sync_attributes(service: Service, specs: list[dict]) -> None:
     service.attributes = wanted
 
 
-def _upsert_state_codes(session: Session, jurisdiction_id: str, specs: list[dict]) -> None:
+def _upsert_state_codes(session: DbSession, jurisdiction_id: str, specs: list[dict]) -> None:
     existing = {
         c.code: c
         for c in session.scalars(

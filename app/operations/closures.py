@@ -3,9 +3,9 @@
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app import workflow
+from app.db import DbSession
 from app.exceptions import BadRequest
 from app.models import Jurisdiction, Service, ServiceRequest
 from app.operations.submit import find_service
@@ -15,7 +15,7 @@ EXPIRED_CODE = "ADMIN_EXPIRED"
 EXPIRY_ACTOR = "system:expiry"
 
 
-def _close_all(session: Session, query, form: TransitionForm, actor: str,
+def _close_all(session: DbSession, query, form: TransitionForm, actor: str,
                now: datetime) -> list[int]:
     # Row locks in id order, so two batches never deadlock; locked rows are left to whoever
     # holds them (a staff member mid-change) and picked up by the next run.
@@ -32,7 +32,7 @@ def _close_all(session: Session, query, form: TransitionForm, actor: str,
     return closed
 
 
-def close_batch(session: Session, jurisdiction: Jurisdiction, *, service_code: str,
+def close_batch(session: DbSession, jurisdiction: Jurisdiction, *, service_code: str,
                 requested_before: datetime, state_code: str, description: str | None,
                 actor: str, now: datetime) -> list[int]:
     """Close every open request of a service filed before a date; returns their ids."""
@@ -49,7 +49,7 @@ def close_batch(session: Session, jurisdiction: Jurisdiction, *, service_code: s
     return _close_all(session, query, form, actor, now)
 
 
-def expire_requests(session: Session, now: datetime) -> list[int]:
+def expire_requests(session: DbSession, now: datetime) -> list[int]:
     """Cancel, as ADMIN_EXPIRED, open requests older than their service's expire_after_days."""
     closed: list[int] = []
     expiring = session.scalars(select(Service).where(Service.expire_after_days.is_not(None)))

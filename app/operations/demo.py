@@ -18,14 +18,16 @@ wire. Python prepares only the small lookup arrays the SQL indexes into:
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import cast, func, select, text
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.models import Address, Jurisdiction, Service, ServiceRequest
 from app.operations.catalog import load_catalog
 from app.operations.places import load_addresses, load_districts
@@ -425,7 +427,7 @@ def _hour_slots(now: datetime, zone) -> tuple[list[float], list[float]]:
     return starts, _cumulative(weights)
 
 
-def _address_weights(session: Session, jurisdiction_id: str) -> list[float]:
+def _address_weights(session: DbSession, jurisdiction_id: str) -> list[float]:
     """Each address point's weight (ordered by id, as the SQL numbers them): hot spots."""
     point = cast(Address.location, Geometry)
     points = session.execute(
@@ -457,10 +459,12 @@ def _business_calendar(jurisdiction: Jurisdiction, first_day: date,
     return ordinals, business_days
 
 
-def _flattened(services: list[Service], table: dict[str, list],
+def _flattened(services: Sequence[Service], table: Mapping[str, Any],
                default: object) -> tuple[list, list, list]:
     """Per-service lists as one array plus 1-based starts and counts, indexable in SQL."""
-    values, starts, counts = [], [], []
+    values: list[Any] = []
+    starts: list[int] = []
+    counts: list[int] = []
     for service in services:
         entries = table.get(service.service_code) or [default]
         starts.append(len(values) + 1)
@@ -469,7 +473,7 @@ def _flattened(services: list[Service], table: dict[str, list],
     return values, starts, counts
 
 
-def generation_parameters(session: Session, jurisdiction: Jurisdiction, count: int,
+def generation_parameters(session: DbSession, jurisdiction: Jurisdiction, count: int,
                           now: datetime) -> dict:
     """Everything GENERATE_SQL binds: the lookup arrays described in the module docstring."""
     services = session.scalars(
@@ -519,7 +523,7 @@ def generation_parameters(session: Session, jurisdiction: Jurisdiction, count: i
     }
 
 
-def _without_secondary_indexes(session: Session, table: str) -> list[str]:
+def _without_secondary_indexes(session: DbSession, table: str) -> list[str]:
     """Drop a table's secondary indexes; returns the DDL that recreates them.
 
     A bulk load is several times faster when its indexes are built once afterwards (sorted
@@ -536,7 +540,7 @@ def _without_secondary_indexes(session: Session, table: str) -> list[str]:
     return [ddl for _, ddl in definitions]
 
 
-def _clear_requests(session: Session, jurisdiction_id: str) -> None:
+def _clear_requests(session: DbSession, jurisdiction_id: str) -> None:
     session.execute(text("DROP TABLE IF EXISTS doomed"))
     session.execute(text("CREATE TEMP TABLE doomed ON COMMIT DROP AS "
                          "SELECT id FROM service_requests WHERE jurisdiction_id = :j"),
@@ -546,7 +550,7 @@ def _clear_requests(session: Session, jurisdiction_id: str) -> None:
     session.execute(text("DROP TABLE doomed"))
 
 
-def load_demo(session: Session, count: int = 3000, seed: int = 311, force: bool = False,
+def load_demo(session: DbSession, count: int = 3000, seed: int = 311, force: bool = False,
               now: datetime | None = None) -> DemoSummary:
     """Load the demo catalog, districts and addresses, then generate `count` requests in SQL."""
     jurisdiction, _ = load_catalog(session, CATALOG)

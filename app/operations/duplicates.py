@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.models import RequestUpdate, Service, ServiceRequest
 from geo.filters import distance_m, nearest_first, within_radius
 
@@ -28,7 +28,7 @@ class NearbyRequest:
     distance_m: float
 
 
-def find_nearby_open(session: Session, service: Service, lat: float, long: float,
+def find_nearby_open(session: DbSession, service: Service, lat: float, long: float,
                      now: datetime, *, limit: int = NEARBY_LIMIT) -> list[NearbyRequest]:
     """Open requests of the service within its duplicate radius, filed within its window,
     nearest first; empty when the service has no duplicates rule."""
@@ -61,13 +61,13 @@ def nearby_open_query(service: Service, lat: float, long: float, now: datetime, 
     return query
 
 
-def lock_duplicate_lookup(session: Session, service: Service) -> None:
+def lock_duplicate_lookup(session: DbSession, service: Service) -> None:
     """Serialise parent lookups of one service until the transaction ends, so that two
     identical reports filed at the same moment link instead of both becoming parents."""
     session.execute(select(func.pg_advisory_xact_lock(DUPLICATE_LOCK_SPACE, service.id)))
 
 
-def find_parent(session: Session, service: Service, lat: float, long: float,
+def find_parent(session: DbSession, service: Service, lat: float, long: float,
                 now: datetime) -> ServiceRequest | None:
     """The open root request a new report at this point duplicates, or None. Takes the
     service's lookup lock first: call it only right before storing the new report."""
@@ -91,7 +91,7 @@ def find_parent(session: Session, service: Service, lat: float, long: float,
     )
 
 
-def record_link(session: Session, duplicate: ServiceRequest, parent: ServiceRequest,
+def record_link(session: DbSession, duplicate: ServiceRequest, parent: ServiceRequest,
                 actor: "Actor", now: datetime) -> None:
     """The public history rows of a link, on both requests; the parent counts as updated.
     Added to the session, written by the caller's next flush."""
@@ -118,7 +118,7 @@ def duplicate_notice(parent: ServiceRequest) -> str:
             "your report was added to it and will be closed with it.")
 
 
-def cascade_closure(session: Session, parent: ServiceRequest, actor: "Actor",
+def cascade_closure(session: DbSession, parent: ServiceRequest, actor: "Actor",
                     now: datetime) -> list[tuple[ServiceRequest, RequestUpdate]]:
     """Close the parent's open duplicates the way the parent was closed (status,
     detailed_status, state_code, status_notes), each with a public note naming the parent.

@@ -4,9 +4,9 @@ requests; anything else is refused with the reason."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
 
 from app import workflow
+from app.db import DbSession
 from app.exceptions import BadRequest, Conflict
 from app.models import RequestUpdate, ServiceRequest, Survey
 from app.operations.history import record
@@ -25,7 +25,7 @@ def _earlier_nearby(service_request: ServiceRequest, radius_m: int):
     )
 
 
-def _nearby_problem(session: Session, service_request: ServiceRequest,
+def _nearby_problem(session: DbSession, service_request: ServiceRequest,
                     reason: str) -> str | None:
     """Recurring and unsatisfied look at earlier requests of the same service nearby."""
     radius = service_request.service.duplicate_radius_m
@@ -47,7 +47,7 @@ def _nearby_problem(session: Session, service_request: ServiceRequest,
     return "no earlier request here was closed without action and rated unsatisfied"
 
 
-def ineligibility(session: Session, service_request: ServiceRequest, reason: str,
+def ineligibility(session: DbSession, service_request: ServiceRequest, reason: str,
                   now: datetime) -> str | None:
     """Why this request may not be escalated for `reason`, or None when it may."""
     if reason == workflow.IMMINENT_THREAT:
@@ -59,7 +59,7 @@ def ineligibility(session: Session, service_request: ServiceRequest, reason: str
     return _nearby_problem(session, service_request, reason)
 
 
-def escalate(session: Session, service_request: ServiceRequest, reason: str, note: str | None,
+def escalate(session: DbSession, service_request: ServiceRequest, reason: str, note: str | None,
              *, actor: str, now: datetime) -> RequestUpdate:
     """Escalate a locked open request for an eligible reason; 409 with the reason otherwise."""
     if reason not in workflow.ESCALATION_REASONS:

@@ -3,12 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
+from app.db import DbSession
 from app.models import RequestUpdate, ServiceRequest
 
 
-def record(session: Session, service_request: ServiceRequest, actor: str, kind: str,
+def record(session: DbSession, service_request: ServiceRequest, actor: str, kind: str,
            now: datetime, *, description: str | None = None, public: bool = True,
            from_status: str | None = None, to_status: str | None = None,
            state_code: str | None = None, data: dict[str, Any] | None = None) -> RequestUpdate:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.exceptions import BadRequest
 from app.models import IdempotencyKey, ServiceRequest
 
@@ -73,7 +73,7 @@ def retry_key(header: str | None, device_id: str | None,
     return None
 
 
-def claim(session: Session, owner: Owner, key: str, explicit: bool,
+def claim(session: DbSession, owner: Owner, key: str, explicit: bool,
           now: datetime | None = None) -> ServiceRequest | None:
     """Lock the key for this transaction and return the request it already stands for, if it
     was used within its window."""
@@ -89,7 +89,7 @@ def claim(session: Session, owner: Owner, key: str, explicit: bool,
     )
 
 
-def replay(session: Session, owner: Owner, header: str | None, device_id: str | None = None,
+def replay(session: DbSession, owner: Owner, header: str | None, device_id: str | None = None,
            form: Iterable[tuple[str, str]] | None = None,
            ) -> tuple[str | None, ServiceRequest | None]:
     """(the key to remember after filing, the request a retry stands for): claim in one call."""
@@ -99,7 +99,7 @@ def replay(session: Session, owner: Owner, header: str | None, device_id: str | 
     return found[0], claim(session, owner, *found)
 
 
-def remember(session: Session, owner: Owner, key: str | None, service_request: ServiceRequest,
+def remember(session: DbSession, owner: Owner, key: str | None, service_request: ServiceRequest,
              now: datetime | None = None) -> None:
     """Record the request a key produced (replacing an expired record of the same key)."""
     if key is None:

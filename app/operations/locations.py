@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.models import Address, District, Jurisdiction
 from geo.addresses import normalize_address
 from geo.filters import covers_point
@@ -30,7 +30,7 @@ class AddressMatch:
     similarity: float
 
 
-def district_covering(session: Session, jurisdiction: Jurisdiction, lat: float,
+def district_covering(session: DbSession, jurisdiction: Jurisdiction, lat: float,
                       long: float) -> District | None:
     """The district whose polygon covers the point (lowest code if several overlap)."""
     return session.scalar(
@@ -41,7 +41,7 @@ def district_covering(session: Session, jurisdiction: Jurisdiction, lat: float,
     )
 
 
-def best_address_match(session: Session, jurisdiction: Jurisdiction,
+def best_address_match(session: DbSession, jurisdiction: Jurisdiction,
                        text: str) -> AddressMatch | None:
     """The most similar known address above ADDRESS_MATCH_THRESHOLD with the typed house
     number, or None."""
@@ -67,7 +67,7 @@ def best_address_match(session: Session, jurisdiction: Jurisdiction,
     return None
 
 
-def search_addresses(session: Session, jurisdiction: Jurisdiction, text: str,
+def search_addresses(session: DbSession, jurisdiction: Jurisdiction, text: str,
                      limit: int) -> list[Any]:
     """Autocomplete: addresses containing words like the typed text, best first."""
     normalized = normalize_address(text)

@@ -4,15 +4,15 @@ open and follows its parent: it is closed with it (duplicates.cascade_closure)."
 from datetime import datetime
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.exceptions import BadRequest, Conflict
 from app.models import RequestUpdate, ServiceRequest
 from app.operations.history import record
 from app.operations.transitions import lock_request
 
 
-def merge(session: Session, duplicate: ServiceRequest, into_id: int | str, actor: str,
+def merge(session: DbSession, duplicate: ServiceRequest, into_id: int | str, actor: str,
           now: datetime) -> RequestUpdate:
     """Mark a locked request as a duplicate of `into_id` (locked here too)."""
     if str(into_id) == str(duplicate.id):
@@ -38,7 +38,7 @@ def merge(session: Session, duplicate: ServiceRequest, into_id: int | str, actor
                   description=f"Merged into request {parent.id}", data={"into": parent.id})
 
 
-def unmerge(session: Session, duplicate: ServiceRequest, actor: str,
+def unmerge(session: DbSession, duplicate: ServiceRequest, actor: str,
             now: datetime) -> RequestUpdate:
     """Undo a merge of a locked request; 409 when it is not merged."""
     if duplicate.duplicate_of_id is None:

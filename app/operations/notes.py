@@ -2,8 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
+from app.db import DbSession
 from app.exceptions import BadRequest
 from app.models import RequestUpdate, ServiceRequest
 from app.operations.history import record
@@ -11,7 +10,7 @@ from app.operations.history import record
 MAX_NOTE = 4000
 
 
-def add_note(session: Session, service_request: ServiceRequest, text: str, public: bool,
+def add_note(session: DbSession, service_request: ServiceRequest, text: str, public: bool,
              *, actor: str, now: datetime) -> RequestUpdate:
     """Append a note to a locked request's history."""
     if not text or not text.strip():

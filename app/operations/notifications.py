@@ -11,10 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app import sla
 from app.datetimes import w3c
+from app.db import DbSession
 from app.lookups import jurisdiction_of
 from app.models import (
     ApiKey,
@@ -32,7 +32,7 @@ EMAIL, WEBHOOK = "email", "webhook"
 SURVEY_PATH = "/api/v1/public/surveys/"
 
 
-def queue(session: Session, service_request: ServiceRequest, *, channel: str, event: str,
+def queue(session: DbSession, service_request: ServiceRequest, *, channel: str, event: str,
           recipient: str, payload: dict[str, Any]) -> OutboxEvent:
     """One outbox row, delivered later by `outbox work`."""
     outbox_event = OutboxEvent(
@@ -48,11 +48,11 @@ def queue(session: Session, service_request: ServiceRequest, *, channel: str, ev
     return outbox_event
 
 
-def _zone(session: Session, service_request: ServiceRequest) -> ZoneInfo:
+def _zone(session: DbSession, service_request: ServiceRequest) -> ZoneInfo:
     return ZoneInfo(jurisdiction_of(session, service_request).timezone)
 
 
-def resident_recipients(session: Session, service_request: ServiceRequest) -> list[str]:
+def resident_recipients(session: DbSession, service_request: ServiceRequest) -> list[str]:
     """The reporter's email and confirmed subscribers, each once."""
     emails = [
         session.scalar(select(Reporter.email).where(
@@ -64,12 +64,12 @@ def resident_recipients(session: Session, service_request: ServiceRequest) -> li
     return list(dict.fromkeys(e for e in emails if e))
 
 
-def _reporter_email(session: Session, service_request: ServiceRequest) -> str | None:
+def _reporter_email(session: DbSession, service_request: ServiceRequest) -> str | None:
     return session.scalar(select(Reporter.email).where(
         Reporter.service_request_id == service_request.id))
 
 
-def notify_submitted(session: Session, service_request: ServiceRequest,
+def notify_submitted(session: DbSession, service_request: ServiceRequest,
                      email: str | None) -> None:
     """Confirmation to the reporter at `email` (the one just stored with the report, passed in
     rather than read back): the id, the deadline, and why it is far off if it is."""
@@ -87,7 +87,7 @@ def notify_submitted(session: Session, service_request: ServiceRequest,
                                     "body": "\n\n".join(lines)})
 
 
-def _webhook_document(session: Session, service_request: ServiceRequest,
+def _webhook_document(session: DbSession, service_request: ServiceRequest,
                       update: RequestUpdate) -> dict[str, Any]:
     zone = _zone(session, service_request)
     return {
@@ -103,7 +103,7 @@ def _webhook_document(session: Session, service_request: ServiceRequest,
     }
 
 
-def notify_status_change(session: Session, service_request: ServiceRequest,
+def notify_status_change(session: DbSession, service_request: ServiceRequest,
                          update: RequestUpdate) -> None:
     """Email the reporter and subscribers; POST a signed webhook to the filing app."""
     state = service_request.detailed_status.replace("_", " ")
@@ -123,7 +123,7 @@ def notify_status_change(session: Session, service_request: ServiceRequest,
                   payload=_webhook_document(session, service_request, update))
 
 
-def notify_closure(session: Session, service_request: ServiceRequest) -> None:
+def notify_closure(session: DbSession, service_request: ServiceRequest) -> None:
     """On closure, a satisfaction survey link to the reporter, once per request.
 
     Call it for each request that closes, including duplicates closed with their parent."""
@@ -143,7 +143,7 @@ def notify_closure(session: Session, service_request: ServiceRequest) -> None:
     })
 
 
-def notify_department(session: Session, service_request: ServiceRequest, event: str,
+def notify_department(session: DbSession, service_request: ServiceRequest, event: str,
                       subject: str, body: str) -> bool:
     """An email to the request's department; False when it has no address."""
     department = service_request.department
@@ -154,6 +154,6 @@ def notify_department(session: Session, service_request: ServiceRequest, event: 
     return True
 
 
-def at(moment: datetime | None, session: Session, service_request: ServiceRequest) -> str | None:
+def at(moment: datetime | None, session: DbSession, service_request: ServiceRequest) -> str | None:
     """A moment in the request's local time, for email text."""
     return w3c(moment, _zone(session, service_request))

@@ -12,8 +12,8 @@ from typing import Any
 
 from shapely.geometry import MultiPolygon, shape
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from geo.addresses import normalize_address
 from geo.points import InvalidPoint, parse_lat_long
 
@@ -81,7 +81,7 @@ def _district_row(feature: Any, label: str, code_field: str, name_field: str,
     return {"code": code, "name": values[name_field], "wkb": multi.wkb}
 
 
-def load_districts(session: Session, jurisdiction_id: str, path: Path, code_field: str,
+def load_districts(session: DbSession, jurisdiction_id: str, path: Path, code_field: str,
                    name_field: str) -> int:
     """Create or update the jurisdiction's districts from a GeoJSON FeatureCollection."""
     features = _features(path, _read_json(path))
@@ -165,7 +165,7 @@ def _address_values_from_geojson(path: Path, problems: list[str]) -> list[tuple[
     return found
 
 
-def load_addresses(session: Session, jurisdiction_id: str, path: Path) -> int:
+def load_addresses(session: DbSession, jurisdiction_id: str, path: Path) -> int:
     """Create or update the jurisdiction's address points from a CSV or GeoJSON file."""
     if not path.exists():
         raise PlacesError([f"{path}: file does not exist"])
@@ -190,7 +190,7 @@ def load_addresses(session: Session, jurisdiction_id: str, path: Path) -> int:
     return len(rows)
 
 
-def _copy_addresses(session: Session, jurisdiction_id: str, rows: list[tuple]) -> None:
+def _copy_addresses(session: DbSession, jurisdiction_id: str, rows: list[tuple]) -> None:
     """COPY into a scratch table, then one upsert: a city's 500,000 points in seconds."""
     session.flush()
     session.execute(text("DROP TABLE IF EXISTS address_load"))

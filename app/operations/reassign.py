@@ -3,9 +3,9 @@
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app import sla
+from app.db import DbSession
 from app.exceptions import BadRequest, Conflict, NotFound
 from app.lookups import jurisdiction_of
 from app.models import Department, RequestUpdate, ServiceRequest
@@ -14,7 +14,7 @@ from app.operations.submit import compute_deadline, find_service, work_calendar
 from app.operations.transitions import move_deadline
 
 
-def _paused_so_far(session: Session, service_request: ServiceRequest) -> timedelta:
+def _paused_so_far(session: DbSession, service_request: ServiceRequest) -> timedelta:
     """The SLA pauses already granted, from the history, so that a new deadline keeps them."""
     seconds = session.scalars(
         select(RequestUpdate.data["paused_seconds"].as_integer()).where(
@@ -24,7 +24,7 @@ def _paused_so_far(session: Session, service_request: ServiceRequest) -> timedel
     return timedelta(seconds=sum(seconds))
 
 
-def reassign(session: Session, service_request: ServiceRequest, *,
+def reassign(session: DbSession, service_request: ServiceRequest, *,
              department_code: str | None, service_code: str | None, actor: str,
              now: datetime) -> RequestUpdate:
     """Move a locked open request to a department or a service (and its department);

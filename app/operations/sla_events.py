@@ -3,15 +3,15 @@
 from datetime import datetime
 
 from sqlalchemy import and_, extract, literal, or_, select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.models import ServiceRequest
 from app.operations.notifications import at, notify_department
 
 WARN_AT = 0.75
 
 
-def check_sla(session: Session, now: datetime) -> dict[str, int]:
+def check_sla(session: DbSession, now: datetime) -> dict[str, int]:
     """Write each due event once (the request's sla_warned_at / overdue_notified_at say it was
     written); paused requests are skipped, their clock is stopped."""
     elapsed = extract("epoch", literal(now) - ServiceRequest.requested_at)

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.exceptions import BadRequest, NotFound
 from app.lookups import resolve_jurisdiction
 from app.models import Department, StaffUser
@@ -12,7 +12,7 @@ from app.security import hash_secret, new_secret
 from app.workflow import STAFF_ROLES
 
 
-def create_staff(session: Session, email: str, role: str, department_code: str | None = None,
+def create_staff(session: DbSession, email: str, role: str, department_code: str | None = None,
                  jurisdiction_id: str | None = None) -> tuple[str, StaffUser]:
     """A new staff account (or a new token for a known email); returns the clear token."""
     if role not in STAFF_ROLES:
@@ -41,7 +41,7 @@ def create_staff(session: Session, email: str, role: str, department_code: str |
     return token, staff
 
 
-def revoke_staff(session: Session, email: str) -> StaffUser:
+def revoke_staff(session: DbSession, email: str) -> StaffUser:
     """Revoke a staff account's token; 404 for an unknown email."""
     staff = session.scalar(select(StaffUser).where(StaffUser.email == email))
     if staff is None:
@@ -52,7 +52,7 @@ def revoke_staff(session: Session, email: str) -> StaffUser:
     return staff
 
 
-def find_staff(session: Session, token: str | None) -> StaffUser | None:
+def find_staff(session: DbSession, token: str | None) -> StaffUser | None:
     """The live staff account holding this bearer token, or None."""
     if not token:
         return None

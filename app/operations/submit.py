@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from app import sla
 from app.datetimes import parse_w3c
+from app.db import DbSession
 from app.exceptions import BadRequest, Forbidden, NotFound
 from app.models import (
     Address,
@@ -63,7 +64,7 @@ class Actor:
     staff_role: str | None = None
 
 
-def find_service(session: Session, jurisdiction: Jurisdiction, service_code: str | None,
+def find_service(session: DbSession, jurisdiction: Jurisdiction, service_code: str | None,
                  ) -> Service:
     """The active service of this code, or 400 (missing) / 404 (unknown)."""
     if not service_code:
@@ -180,7 +181,7 @@ def validate_attributes(service: Service, sent: dict[str, list[str]]) -> tuple[d
     return answers, problems
 
 
-def _point_in_boundary(session: Session, jurisdiction: Jurisdiction, lat: str,
+def _point_in_boundary(session: DbSession, jurisdiction: Jurisdiction, lat: str,
                        long: str) -> Any:
     """The point of lat/long, checked against the boundary; raises _Invalid."""
     try:
@@ -197,7 +198,7 @@ def _point_in_boundary(session: Session, jurisdiction: Jurisdiction, lat: str,
     return to_geography(point)
 
 
-def _locate(session: Session, jurisdiction: Jurisdiction,
+def _locate(session: DbSession, jurisdiction: Jurisdiction,
             form: SubmitForm) -> tuple[Any, str | None, str | None, str | None]:
     """(point, address, address_id, zipcode) from lat/long, address_id or address_string (its
     confident match among the city's addresses, else no point); raises _Invalid."""
@@ -224,7 +225,7 @@ def _locate(session: Session, jurisdiction: Jurisdiction,
     raise _Invalid("a location is required: lat and long, address_string or address_id")
 
 
-def _place(session: Session, jurisdiction: Jurisdiction, service: Service, location: Any,
+def _place(session: DbSession, jurisdiction: Jurisdiction, service: Service, location: Any,
            now: datetime) -> tuple[District | None, ServiceRequest | None]:
     """(district, parent) of a new report at `location`: the district covering it and the open
     report it duplicates. Takes the service's duplicate lock (see duplicates.find_parent)."""
@@ -235,7 +236,7 @@ def _place(session: Session, jurisdiction: Jurisdiction, service: Service, locat
             duplicates.find_parent(session, service, lat, long, now))
 
 
-def submit_request(session: Session, jurisdiction: Jurisdiction, form: SubmitForm,
+def submit_request(session: DbSession, jurisdiction: Jurisdiction, form: SubmitForm,
                    actor: Actor) -> ServiceRequest:
     """Validate and store a new request; raises BadRequest with every problem found."""
     service = find_service(session, jurisdiction, form.service_code)

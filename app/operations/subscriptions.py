@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.exceptions import NotFound
 from app.models import OutboxEvent, ServiceRequest, Subscription
 from app.security import hash_secret, new_secret
@@ -24,7 +24,7 @@ class ConfirmLink:
         return self.url_template.format(token=token)
 
 
-def subscribe(session: Session, service_request: ServiceRequest, email: str,
+def subscribe(session: DbSession, service_request: ServiceRequest, email: str,
               link: ConfirmLink) -> Subscription:
     """Record an unconfirmed subscription and queue its confirmation email.
 
@@ -57,7 +57,7 @@ def subscribe(session: Session, service_request: ServiceRequest, email: str,
     return subscription
 
 
-def confirm(session: Session, token: str) -> Subscription:
+def confirm(session: DbSession, token: str) -> Subscription:
     """Confirm the subscription a link stands for; 404 for an unknown or replaced link."""
     subscription = session.scalar(
         select(Subscription).where(Subscription.token_hash == hash_secret(token))

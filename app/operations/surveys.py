@@ -3,9 +3,9 @@
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app import workflow
+from app.db import DbSession
 from app.exceptions import BadRequest, Conflict, NotFound
 from app.models import Survey
 from app.security import hash_secret
@@ -13,7 +13,7 @@ from app.security import hash_secret
 MAX_COMMENT = 2000
 
 
-def answer_survey(session: Session, token: str, rating: int, comment: str | None,
+def answer_survey(session: DbSession, token: str, rating: int, comment: str | None,
                   now: datetime) -> Survey:
     """Store the one answer a survey takes; 404 unknown link, 409 already answered."""
     if not workflow.RATING_MIN <= rating <= workflow.RATING_MAX:

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app import sla, workflow
+from app.db import DbSession
 from app.exceptions import BadRequest, Conflict, NotFound
 from app.lookups import jurisdiction_of
 from app.models import RequestUpdate, ServiceRequest, StateCode
@@ -25,7 +25,7 @@ class TransitionForm:
     description: str | None = None
 
 
-def lock_request(session: Session, service_request_id: int | str) -> ServiceRequest:
+def lock_request(session: DbSession, service_request_id: int | str) -> ServiceRequest:
     """SELECT ... FOR UPDATE the request, so that concurrent changes queue; 404 if absent."""
     if not str(service_request_id).isdigit() or len(str(service_request_id)) > 18:
         raise NotFound(f"service request {service_request_id!r} was not found")
@@ -38,7 +38,7 @@ def lock_request(session: Session, service_request_id: int | str) -> ServiceRequ
     return service_request
 
 
-def state_codes(session: Session, jurisdiction_id: str) -> dict[str, workflow.StateCodeInfo]:
+def state_codes(session: DbSession, jurisdiction_id: str) -> dict[str, workflow.StateCodeInfo]:
     """The defaults of app.workflow, extended (or relabelled) by the catalog's state_codes."""
     codes = {info.code: info for info in workflow.DEFAULT_STATE_CODES}
     for row in session.scalars(select(StateCode).where(
@@ -47,7 +47,7 @@ def state_codes(session: Session, jurisdiction_id: str) -> dict[str, workflow.St
     return codes
 
 
-def check_state_code(session: Session, jurisdiction_id: str, code: str,
+def check_state_code(session: DbSession, jurisdiction_id: str, code: str,
                      closes_as: str) -> workflow.StateCodeInfo:
     """The state code, if it exists and closes as `closes_as`; 400 otherwise."""
     known = state_codes(session, jurisdiction_id)
@@ -60,7 +60,7 @@ def check_state_code(session: Session, jurisdiction_id: str, code: str,
     return info
 
 
-def _validate(session: Session, service_request: ServiceRequest,
+def _validate(session: DbSession, service_request: ServiceRequest,
               form: TransitionForm) -> workflow.StateCodeInfo | None:
     current = service_request.detailed_status
     if form.to not in workflow.ALL_STATES:
@@ -81,7 +81,7 @@ def _validate(session: Session, service_request: ServiceRequest,
     return None
 
 
-def resume_clock(session: Session, service_request: ServiceRequest, actor: str,
+def resume_clock(session: DbSession, service_request: ServiceRequest, actor: str,
                  now: datetime) -> None:
     """Leaving a paused state: the deadline moves by the paused time in the service's
     calendar, and the history says so."""
@@ -113,7 +113,7 @@ def move_deadline(service_request: ServiceRequest, deadline: datetime | None,
         service_request.sla_warned_at = None
 
 
-def transition(session: Session, service_request: ServiceRequest, form: TransitionForm,
+def transition(session: DbSession, service_request: ServiceRequest, form: TransitionForm,
                actor: str, now: datetime) -> RequestUpdate:
     """Apply one move of the lifecycle to a row locked with lock_request."""
     code = _validate(session, service_request, form)
@@ -143,7 +143,7 @@ def transition(session: Session, service_request: ServiceRequest, form: Transiti
     return update
 
 
-def after_close(session: Session, service_request: ServiceRequest, actor: str,
+def after_close(session: DbSession, service_request: ServiceRequest, actor: str,
                 now: datetime) -> None:
     """Everything that follows a closure: the reporter's survey, and the open duplicates that
     close with it, whose reporters hear about it as the parent's do."""

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.exceptions import BadRequest, Conflict
 from app.models import ServiceRequest, Vote
 from app.security import keyed_hash
@@ -29,7 +29,7 @@ def voter_identity(device_id: str | None, email: str | None) -> str:
     raise BadRequest("device_id or email is required to vote")
 
 
-def cast_vote(session: Session, service_request: ServiceRequest, voter: str,
+def cast_vote(session: DbSession, service_request: ServiceRequest, voter: str,
               secret_key: str) -> VoteResult:
     """Count one vote per voter; a repeat vote changes nothing. Closed requests take none."""
     if service_request.status != "open":

@@ -1,7 +1,8 @@
 """Streamed exports: rows leave PostgreSQL a block at a time (COPY for CSV, a server-side
 cursor for the JSON formats), so memory stays flat whatever the size of the export."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql
@@ -22,7 +23,7 @@ MIMETYPES = {
 }
 
 
-def _partitions(statement: Select, timezone: str) -> Iterator[list]:
+def _partitions(statement: Select, timezone: str) -> Iterator[Sequence[Any]]:
     # The view's session was removed when the view returned (Flask pops the app context before
     # the body is sent); db.session here is a fresh one, removed again when the stream ends.
     connection = db.session.connection()
@@ -53,7 +54,9 @@ def csv_stream(statement: Select, timezone: str) -> Iterator[bytes]:
     # (the server cannot prepare a COPY), quoting them as it quotes any parameter.
     compiled = statement.compile(dialect=postgresql.dialect(driver="psycopg"),
                                  compile_kwargs={"render_postcompile": True})
-    cursor = connection.connection.driver_connection.cursor()
+    driver_connection = connection.connection.driver_connection
+    assert driver_connection is not None  # a checked-out connection always has one
+    cursor = driver_connection.cursor()
     chunk: list[bytes] = []
     size = 0
     with cursor.copy(f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv, HEADER)",
@@ -84,4 +87,5 @@ def geojson_stream(statement: Select, timezone: str) -> Iterator[str]:
     yield "\n]}\n"
 
 
-STREAMS = {"csv": csv_stream, "geojson": geojson_stream, "ndjson": ndjson_stream}
+STREAMS: dict[str, Callable[[Select, str], Iterator[bytes] | Iterator[str]]] = {
+    "csv": csv_stream, "geojson": geojson_stream, "ndjson": ndjson_stream}

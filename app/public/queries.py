@@ -25,9 +25,9 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import Session
 
 from app import workflow
+from app.db import DbSession
 from app.exceptions import BadRequest
 from app.models import (
     Department,
@@ -212,11 +212,11 @@ def sorted_page(query: Select, sort: str, cursor: Cursor | None, limit: int) -> 
     return query.order_by(column.asc(), ServiceRequest.id.asc()).limit(limit)
 
 
-def list_page(session: Session, jurisdiction: Jurisdiction, filters: PublicFilters, *,
+def list_page(session: DbSession, jurisdiction: Jurisdiction, filters: PublicFilters, *,
               sort: str, cursor: Cursor | None, limit: int) -> tuple[list[Any], Cursor | None]:
     """One page of rows and the cursor of the next page (None on the last one)."""
     query = filtered(base_query(jurisdiction, *row_columns()), filters)
-    rows = session.execute(sorted_page(query, sort, cursor, limit + 1)).all()
+    rows = list(session.execute(sorted_page(query, sort, cursor, limit + 1)))
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
@@ -224,14 +224,14 @@ def list_page(session: Session, jurisdiction: Jurisdiction, filters: PublicFilte
     return rows[:limit], Cursor(sort, key, last.id)
 
 
-def one_row(session: Session, jurisdiction: Jurisdiction, service_request_id: int) -> Any:
+def one_row(session: DbSession, jurisdiction: Jurisdiction, service_request_id: int) -> Any:
     """One request's row, or None."""
     return session.execute(
         base_query(jurisdiction, *row_columns()).where(ServiceRequest.id == service_request_id)
     ).first()
 
 
-def public_timeline(session: Session, service_request_id: int) -> list[RequestUpdate]:
+def public_timeline(session: DbSession, service_request_id: int) -> list[RequestUpdate]:
     """The public history rows of a request, oldest first (internal notes never leave)."""
     return list(session.scalars(
         select(RequestUpdate)
@@ -241,7 +241,7 @@ def public_timeline(session: Session, service_request_id: int) -> list[RequestUp
     ))
 
 
-def freshness(session: Session, jurisdiction: Jurisdiction,
+def freshness(session: DbSession, jurisdiction: Jurisdiction,
               filters: PublicFilters) -> tuple[datetime | None, int]:
     """(newest updated_at, count) of the filtered requests: what an export's ETag rests on."""
     newest, count = session.execute(
@@ -324,13 +324,13 @@ def export_query(jurisdiction: Jurisdiction, filters: PublicFilters, export_form
     return query.order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc())
 
 
-def feed_rows(session: Session, jurisdiction: Jurisdiction, filters: PublicFilters,
+def feed_rows(session: DbSession, jurisdiction: Jurisdiction, filters: PublicFilters,
               limit: int) -> list[Any]:
     """The most recently changed requests, for the Atom feed."""
     query = filtered(base_query(jurisdiction, *row_columns()), filters)
-    return session.execute(
+    return list(session.execute(
         query.order_by(ServiceRequest.updated_at.desc(), ServiceRequest.id.desc()).limit(limit)
-    ).all()
+    ))
 
 
 # --- statistics ------------------------------------------------------------------------------
@@ -350,7 +350,7 @@ def _group_columns(group: str, jurisdiction: Jurisdiction) -> list[Any]:
     return [ServiceRequest.detailed_status.label("status")]
 
 
-def statistics(session: Session, jurisdiction: Jurisdiction, filters: PublicFilters,
+def statistics(session: DbSession, jurisdiction: Jurisdiction, filters: PublicFilters,
                groups: list[str]) -> list[Any]:
     """Per group: counts, median days to close, on-time share and satisfaction (see
     STATS_METHOD for what each figure counts)."""
@@ -378,6 +378,6 @@ def statistics(session: Session, jurisdiction: Jurisdiction, filters: PublicFilt
     ).outerjoin(Survey, Survey.service_request_id == ServiceRequest.id)
     # Duplicates count once, under the request they were merged into.
     query = filtered(query.where(ServiceRequest.duplicate_of_id.is_(None)), filters)
-    return session.execute(
+    return list(session.execute(
         query.group_by(*group_columns).order_by(*group_columns)
-    ).all()
+    ))

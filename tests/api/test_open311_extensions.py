@@ -274,3 +274,14 @@ def test_radius_and_bbox_combine(client, make_request):
     response = client.get(f"/open311/v2/requests.json?lat={LAT}&long={LONG}&radius=100"
                           f"&bbox=-87.71,{LAT + 0.0002},-87.69,{MAX_LAT}")
     assert ids(response, "json") == [str(inside_both.id)]
+
+
+def test_radius_pages_through_requests_at_one_point_in_id_order(client, make_request):
+    # A busy address point: equal distances, so the page order falls back on the id.
+    same_place = [make_request("POTHOLE", lat=42.0433, long=-87.7011) for _ in range(5)]
+    seen = []
+    for page in (1, 2, 3):
+        response = client.get("/open311/v2/requests.json?lat=42.0433&long=-87.7011&radius=50"
+                              f"&page_size=2&page={page}")
+        seen += [r["service_request_id"] for r in response.get_json()]
+    assert seen == [str(r.id) for r in sorted(same_place, key=lambda r: -r.id)]
