@@ -149,3 +149,26 @@ def live_server(app, db_session):
         server.shutdown()
         thread.join(timeout=5)
         server.server_close()
+
+
+@pytest.fixture
+def committed_city(app):
+    """The test city and an api key, committed (for real concurrency); every table emptied
+    afterwards."""
+    from app.db import Base
+    from app.operations.access import create_api_key
+    from app.operations.catalog import load_catalog
+
+    with app.app_context():
+        load_catalog(flask_db.session, FIXTURES / "catalog.yaml")
+        key, _ = create_api_key(flask_db.session, "concurrency test")
+        flask_db.session.commit()
+        flask_db.session.remove()
+    try:
+        yield key
+    finally:
+        with app.app_context():
+            tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+            with flask_db.engine.begin() as connection:
+                connection.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
+            flask_db.engine.dispose()

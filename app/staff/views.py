@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -228,6 +229,17 @@ class StaffServiceRequestById(MethodView):
         return _detail(service_request)
 
 
+def _change(service_request_id: str,
+            apply: Callable[[ServiceRequest, str, datetime], object]) -> dict[str, Any]:
+    """Lock a request the caller may work on, apply one change as the caller, commit once and
+    answer the request as it now is."""
+    staff = current_staff()
+    service_request = locked_request_for(staff, service_request_id)
+    apply(service_request, actor_label(staff), datetime.now(UTC))
+    db.session.commit()
+    return _detail(service_request)
+
+
 @blp.route("/requests/<service_request_id>/transitions")
 class Transitions(MethodView):
     """Lifecycle moves."""
@@ -236,13 +248,9 @@ class Transitions(MethodView):
     @blp.response(200, StaffRequestDetailSchema)
     def post(self, form: dict, service_request_id: str):
         """Move to another state: 400 for missing fields, 409 for an impossible move."""
-        staff = current_staff()
-        service_request = locked_request_for(staff, service_request_id)
-        transition(db.session, service_request,
-                   TransitionForm(form["to"], form.get("state_code"), form.get("description")),
-                   actor_label(staff), datetime.now(UTC))
-        db.session.commit()
-        return _detail(service_request)
+        move = TransitionForm(form["to"], form.get("state_code"), form.get("description"))
+        return _change(service_request_id, lambda service_request, actor, now: transition(
+            db.session, service_request, move, actor, now))
 
 
 @blp.route("/requests/<service_request_id>/notes")
@@ -253,12 +261,8 @@ class Notes(MethodView):
     @blp.response(201, StaffRequestDetailSchema)
     def post(self, form: dict, service_request_id: str):
         """Add a public or internal note."""
-        staff = current_staff()
-        service_request = locked_request_for(staff, service_request_id)
-        add_note(db.session, service_request, form["text"], form["public"],
-                 actor=actor_label(staff), now=datetime.now(UTC))
-        db.session.commit()
-        return _detail(service_request)
+        return _change(service_request_id, lambda service_request, actor, now: add_note(
+            db.session, service_request, form["text"], form["public"], actor=actor, now=now))
 
 
 @blp.route("/requests/<service_request_id>/reassign")
@@ -269,13 +273,9 @@ class Reassign(MethodView):
     @blp.response(200, StaffRequestDetailSchema)
     def post(self, form: dict, service_request_id: str):
         """Send to another department or service; the deadline is recomputed."""
-        staff = current_staff()
-        service_request = locked_request_for(staff, service_request_id)
-        reassign(db.session, service_request, department_code=form.get("department"),
-                 service_code=form.get("service_code"), actor=actor_label(staff),
-                 now=datetime.now(UTC))
-        db.session.commit()
-        return _detail(service_request)
+        return _change(service_request_id, lambda service_request, actor, now: reassign(
+            db.session, service_request, department_code=form.get("department"),
+            service_code=form.get("service_code"), actor=actor, now=now))
 
 
 @blp.route("/requests/<service_request_id>/escalations")
@@ -286,12 +286,9 @@ class Escalations(MethodView):
     @blp.response(201, StaffRequestDetailSchema)
     def post(self, form: dict, service_request_id: str):
         """Escalate for overdue, imminent_threat, recurring or unsatisfied; else 409."""
-        staff = current_staff()
-        service_request = locked_request_for(staff, service_request_id)
-        escalate(db.session, service_request, form["reason"], form.get("note"),
-                 actor=actor_label(staff), now=datetime.now(UTC))
-        db.session.commit()
-        return _detail(service_request)
+        return _change(service_request_id, lambda service_request, actor, now: escalate(
+            db.session, service_request, form["reason"], form.get("note"), actor=actor,
+            now=now))
 
 
 @blp.route("/requests/<service_request_id>/merge")
@@ -302,20 +299,14 @@ class Merge(MethodView):
     @blp.response(200, StaffRequestDetailSchema)
     def post(self, form: dict, service_request_id: str):
         """Merge this request into another as its duplicate."""
-        staff = current_staff()
-        service_request = locked_request_for(staff, service_request_id)
-        merge(db.session, service_request, form["into"], actor_label(staff), datetime.now(UTC))
-        db.session.commit()
-        return _detail(service_request)
+        return _change(service_request_id, lambda service_request, actor, now: merge(
+            db.session, service_request, form["into"], actor, now))
 
     @blp.response(200, StaffRequestDetailSchema)
     def delete(self, service_request_id: str):
         """Undo a merge."""
-        staff = current_staff()
-        service_request = locked_request_for(staff, service_request_id)
-        unmerge(db.session, service_request, actor_label(staff), datetime.now(UTC))
-        db.session.commit()
-        return _detail(service_request)
+        return _change(service_request_id, lambda service_request, actor, now: unmerge(
+            db.session, service_request, actor, now))
 
 
 @blp.route("/closures")
