@@ -12,7 +12,6 @@ Exits 1 on any error (a status >= 400, a refused connection) or a lost POST.
 """
 
 import http.client
-import math
 import os
 import random
 import statistics
@@ -22,12 +21,11 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
+from common import LAT, LONG, ROOT, downtown_tile, flask_command, sqlalchemy_url
 
-ROOT = Path(__file__).resolve().parents[1]
 SERVER = os.environ.get("LOAD_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 DATABASE = os.environ.get("LOAD_DATABASE", "open311_load")
 DEMO_REQUESTS = int(os.environ.get("LOAD_DEMO_REQUESTS", "20000"))
@@ -36,32 +34,25 @@ WORKERS = int(os.environ.get("LOAD_WORKERS", "2"))
 CONCURRENCY = int(os.environ.get("LOAD_CONCURRENCY", "4"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "120"))
 MAX_REQUESTS = int(os.environ.get("LOAD_MAX_REQUESTS", "200000"))
-LAT, LONG = 42.0470, -87.6830  # downtown of the demo city (app/operations/demo.py)
 BBOX = "-87.6900,42.0400,-87.6760,42.0540"
 
 
 def tile(z: int) -> str:
     """The XYZ tile holding downtown at zoom z."""
-    n = 2 ** z
-    x = int((LONG + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(LAT))) / math.pi) / 2 * n)
+    x, y = downtown_tile(z)
     return f"/tiles/requests/{z}/{x}/{y}.mvt"
 
 
 def env(database: str) -> dict[str, str]:
     """The app's environment for the load database."""
-    return {**os.environ, "DATABASE_URL": f"{SERVER}/{database}".replace(
-        "postgresql://", "postgresql+psycopg://", 1),
+    return {**os.environ, "DATABASE_URL": sqlalchemy_url(f"{SERVER}/{database}"),
         "RATELIMIT_POST_PER_ADDRESS": "1000000/minute", "RATELIMIT_POST_PER_KEY": "1000000/hour",
         "RATELIMIT_EXPORTS_PER_ADDRESS": "1000000/minute", "WEB_CONCURRENCY": str(WORKERS)}
 
 
 def flask(*arguments: str) -> str:
     """Run an app command against the load database; its output."""
-    done = subprocess.run(  # noqa: S603 (our own interpreter, arguments from this file)
-        [sys.executable, "-m", "flask", "--app", "app", *arguments],
-        cwd=ROOT, env=env(DATABASE), check=True, capture_output=True, text=True)
-    return done.stdout.strip()
+    return flask_command(env(DATABASE), *arguments)
 
 
 def prepare() -> tuple[str, str]:

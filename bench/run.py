@@ -11,7 +11,6 @@ Results are printed and written to bench/results.md.
 
 import http.client
 import json
-import math
 import os
 import platform
 import statistics
@@ -25,9 +24,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
+from common import LAT, LONG, ROOT, downtown_tile, flask_command
+from common import sqlalchemy_url as to_sqlalchemy_url
 from sqlalchemy.dialects import postgresql
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.md"
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 DATABASE = os.environ.get("BENCH_DATABASE", "open311_bench")
@@ -45,7 +45,6 @@ TIPG_COLLECTION = f"public.{TIPG_VIEW}"
 OUT = ROOT / "bench" / "out"
 RAW_RUNS = 15
 # Downtown of the demo city: the densest hot spot (app/operations/demo.py HOT_SPOTS).
-LAT, LONG = 42.0470, -87.6830
 # About a hundred public requests, west of downtown (downtown itself holds thousands in a
 # block: the demo data clusters at address points).
 BBOX_100 = "-87.7300,42.0200,-87.7294,42.0210"
@@ -135,9 +134,7 @@ class Case:
 
 def tile_of(z: int) -> dict:
     """The XYZ tile holding downtown at zoom z."""
-    n = 2 ** z
-    x = int((LONG + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(LAT))) / math.pi) / 2 * n)
+    x, y = downtown_tile(z)
     return {"z": z, "x": x, "y": y}
 
 
@@ -189,7 +186,7 @@ def psql_url(database: str) -> str:
 
 def sqlalchemy_url(database: str) -> str:
     """The same, in the form DATABASE_URL takes."""
-    return psql_url(database).replace("postgresql://", "postgresql+psycopg://", 1)
+    return to_sqlalchemy_url(psql_url(database))
 
 
 def step(message: str) -> None:
@@ -199,12 +196,7 @@ def step(message: str) -> None:
 
 def flask(*arguments: str) -> str:
     """Run an app command against the bench database; its output."""
-    environment = {**os.environ, "DATABASE_URL": sqlalchemy_url(DATABASE)}
-    done = subprocess.run(  # noqa: S603 (our own interpreter, arguments from this file)
-        [sys.executable, "-m", "flask", "--app", "app", *arguments],
-        cwd=ROOT, env=environment, check=True, capture_output=True, text=True,
-    )
-    return done.stdout.strip()
+    return flask_command({"DATABASE_URL": sqlalchemy_url(DATABASE)}, *arguments)
 
 
 def prepare_database() -> tuple[str, float | None]:
