@@ -9,7 +9,7 @@ DB_NAME ?= open311
 export DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(DB_NAME)
 FLASK := $(BIN)/flask --app app
 
-.PHONY: help install postgres db run test lint openapi check bench
+.PHONY: help install postgres tools db run test lint openapi check bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ install: $(BIN)/activate ## Create the virtualenv with the app and its test tool
 postgres: ## Make sure PostgreSQL + PostGIS run locally (installs them as root)
 	@scripts/ensure-postgres.sh
 
+tools: ## Install the Debian tools the tests and the benchmark drive (chromium, gdal-bin, pgbouncer, wrk)
+	@scripts/ensure-test-tools.sh
+
 db: install postgres ## Create the local database and migrate it
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(DB_NAME)'" | grep -q 1 \
 		|| psql -h 127.0.0.1 -U postgres -qc 'CREATE DATABASE "$(DB_NAME)"'
@@ -34,7 +37,7 @@ run: db ## Serve the demo city on http://127.0.0.1:5000
 	$(FLASK) demo load
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install postgres ## Run the whole test suite against a real PostGIS
+test: install postgres tools ## Run the whole test suite against a real PostGIS
 	$(BIN)/pytest
 
 lint: install ## ruff and mypy
@@ -46,5 +49,5 @@ openapi: install ## Regenerate openapi.yaml from the code
 
 check: lint test ## Everything CI checks
 
-bench: install postgres ## Benchmark under gunicorn on 1,000,000 demo requests (minutes; not in test)
+bench: install postgres tools ## Benchmark under gunicorn on 1,000,000 demo requests (minutes; not in test)
 	$(BIN)/python bench/run.py
