@@ -117,6 +117,14 @@ class AttributeSchema(StrictSchema):
             raise ValidationError("value keys must be unique", "values")
 
 
+class ServiceTranslationSchema(StrictSchema):
+    """A service's wording in one other language; what is left out stays as written."""
+
+    service_name = fields.String(validate=validate.Length(min=1))
+    description = fields.String()
+    group = fields.String()
+
+
 class ServiceSchema(StrictSchema):
     service_code = fields.String(required=True, validate=CODE)
     service_name = fields.String(required=True, validate=validate.Length(min=1))
@@ -135,6 +143,10 @@ class ServiceSchema(StrictSchema):
         fields.String(validate=validate.OneOf(STAFF_ROLES)), load_default=list
     )
     attributes = fields.List(fields.Nested(AttributeSchema), load_default=list)
+    translations = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(
+            r"^[a-z]{2,3}(_[A-Z]{2})?$", error="a language code such as es or pt_BR")),
+        values=fields.Nested(ServiceTranslationSchema), load_default=dict)
 
     @validates_schema
     def _attributes_unique(self, data, **_):

@@ -170,6 +170,7 @@ def _upsert_services(session: DbSession, jurisdiction_id: str, specs: list[dict]
         service.expire_after_days = spec["expire_after_days"]
         service.public_location = spec["public_location"]
         service.restricted_to = spec["restricted_to"]
+        service.translations = spec["translations"]
         service.active = True
         _sync_attributes(service, spec["attributes"])
         session.flush()

@@ -81,6 +81,42 @@ def _jurisdiction_and_filters(args: dict[str, Any],
     return jurisdiction, public_filters(args, _zone(jurisdiction))
 
 
+def request_document(jurisdiction: Jurisdiction, service_request_id: int) -> dict[str, Any]:
+    """One request as the public sees it, with its public timeline; 404 when not public."""
+    row = queries.one_row(db.session, jurisdiction, service_request_id)
+    if row is None:
+        raise NotFound(f"service request {service_request_id} was not found")
+    zone = _zone(jurisdiction)
+    document = render.public_request(row, zone)
+    document["timeline"] = [render.timeline_entry(update, zone) for update in
+                            queries.public_timeline(db.session, service_request_id)]
+    return document
+
+
+def statistics_document(jurisdiction: Jurisdiction, filters: queries.PublicFilters,
+                        group_by: list[str]) -> dict[str, Any]:
+    """The /stats document: per group, counts, median days to close, on-time share and
+    satisfaction, each with its sample size (STATS_METHOD says what each counts)."""
+    groups = list(dict.fromkeys(group_by))
+    minimum = current_app.config["STATS_MIN_SAMPLE"]
+    rows = []
+    for row in queries.statistics(db.session, jurisdiction, filters, groups):
+        figures = row._asdict()
+        judged = figures.pop("sample_size")
+        on_time = figures.pop("on_time")
+        median = figures.pop("median_days_to_close")
+        satisfaction = figures.pop("satisfaction")
+        rows.append({
+            **figures,
+            "median_days_to_close": None if median is None else round(median, 2),
+            "sample_size": judged,
+            "on_time_percent": round(100 * on_time / judged, 1) if judged else None,
+            "satisfaction": None if satisfaction is None else round(float(satisfaction), 2),
+            "low_sample": judged < minimum,
+        })
+    return {"group_by": groups, "min_sample": minimum, "method": STATS_METHOD, "rows": rows}
+
+
 @blp.route("/requests")
 class PublicRequests(MethodView):
     """Public service requests."""
@@ -117,14 +153,7 @@ class PublicRequestById(MethodView):
     def get(self, args: dict[str, Any], service_request_id: int):
         """The request and its public timeline (internal notes are never shown)."""
         jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
-        row = queries.one_row(db.session, jurisdiction, service_request_id)
-        if row is None:
-            raise NotFound(f"service request {service_request_id} was not found")
-        zone = _zone(jurisdiction)
-        document = render.public_request(row, zone)
-        document["timeline"] = [render.timeline_entry(update, zone) for update in
-                                queries.public_timeline(db.session, service_request_id)]
-        return document
+        return request_document(jurisdiction, service_request_id)
 
 
 @blp.route("/requests.<any(csv, geojson, ndjson):export_format>")
@@ -168,25 +197,7 @@ class Statistics(MethodView):
     def get(self, args: dict[str, Any]):
         """Counts, median days to close, on-time share and satisfaction per group."""
         jurisdiction, filters = _jurisdiction_and_filters(args)
-        groups = list(dict.fromkeys(args["group_by"]))
-        minimum = current_app.config["STATS_MIN_SAMPLE"]
-        rows = []
-        for row in queries.statistics(db.session, jurisdiction, filters, groups):
-            figures = row._asdict()
-            judged = figures.pop("sample_size")
-            on_time = figures.pop("on_time")
-            median = figures.pop("median_days_to_close")
-            satisfaction = figures.pop("satisfaction")
-            rows.append({
-                **figures,
-                "median_days_to_close": None if median is None else round(median, 2),
-                "sample_size": judged,
-                "on_time_percent": round(100 * on_time / judged, 1) if judged else None,
-                "satisfaction": None if satisfaction is None else round(float(satisfaction), 2),
-                "low_sample": judged < minimum,
-            })
-        return {"group_by": groups, "min_sample": minimum, "method": STATS_METHOD,
-                "rows": rows}
+        return statistics_document(jurisdiction, filters, args["group_by"])
 
 
 @blp.route("/feeds/requests.atom")
