@@ -53,6 +53,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(media_blp)
 
+    from app.web import init_web
+
+    init_web(app)
+
     from app.errors import register_error_handlers
     from app.http_headers import register_response_headers
 

@@ -37,6 +37,10 @@ class Config:
         # judged requests than this are flagged low_sample.
         self.PUBLIC_CACHE_MAX_AGE = int(env.get("PUBLIC_CACHE_MAX_AGE", "60"))
         self.STATS_MIN_SAMPLE = int(env.get("STATS_MIN_SAMPLE", "30"))
+        # Web pages: a MapLibre style URL for the base map ("" draws the city's own boundary
+        # and districts, so the pages need no outside host), and where the data dictionary is.
+        self.BASEMAP_STYLE_URL = env.get("BASEMAP_STYLE_URL", "")
+        self.DATA_DICTIONARY_URL = env.get("DATA_DICTIONARY_URL", "")
         # Open311 discovery document
         self.OPEN311_CONTACT = env.get("OPEN311_CONTACT", "311 service desk")
         self.OPEN311_KEY_SERVICE = env.get("OPEN311_KEY_SERVICE", "Ask the city's 311 office")

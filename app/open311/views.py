@@ -129,7 +129,8 @@ class ServiceDefinitionAlias(MethodView):
         return _service_definition(args, service_code, fmt)
 
 
-def _attribute_answers(values: MultiDict) -> dict[str, list[str]]:
+def attribute_answers(values: MultiDict) -> dict[str, list[str]]:
+    """GeoReport v2 `attribute[CODE]` (and `attribute[CODE][]`) fields of a form by code."""
     answers: dict[str, list[str]] = {}
     for key in values:
         match = _ATTRIBUTE_KEY.match(key)
@@ -214,7 +215,7 @@ class ServiceRequests(MethodView):
             zipcode=form.get("zipcode"),
             description=form.get("description"),
             media_urls=form.get("media_url", []) + [media_url(name) for _, name in photos],
-            attributes=_attribute_answers(request.values),
+            attributes=attribute_answers(request.values),
             reporter={k: form[k] for k in REPORTER_FIELDS if form.get(k)},
         )
         service_request = submit_request(

@@ -1,0 +1,33 @@
+"""The pages' language: the switch's cookie, else the browser's Accept-Language."""
+
+from typing import Any
+
+from flask import request
+from flask_babel import get_locale
+
+from app.models import Service
+
+LOCALES = {"en": "English", "es": "Español"}
+DEFAULT_LOCALE = "en"
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 86400
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector."""
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(list(LOCALES)) or DEFAULT_LOCALE
+
+
+def current_language() -> str:
+    """The language code of this response, for `lang` and the switch."""
+    return str(get_locale() or DEFAULT_LOCALE)
+
+
+def service_text(service: Service | Any, field: str) -> str:
+    """A service's name, description or group in the page's language, from the catalog's
+    `translations:`; the catalog's own wording when it has none."""
+    translated = (service.translations or {}).get(current_language(), {}).get(field)
+    return translated or getattr(service, field) or ""

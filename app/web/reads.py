@@ -1,0 +1,77 @@
+"""The pages' one door to the public read path.
+
+Every page reads what the public API answers, through the functions the API's own views call,
+so a page can never show more than the API does. Issue 10 moves the public read path to
+app/reads/; re-pointing the pages is a change to this module only."""
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.lookups import resolve_jurisdiction
+from app.models import District, Jurisdiction, Service, ServiceRequest
+from app.public import queries
+from app.public.transparency import public_filters, request_document, statistics_document
+
+
+def jurisdiction(jurisdiction_id: str | None) -> Jurisdiction:
+    """The jurisdiction a page is about (optional when the server has one)."""
+    return resolve_jurisdiction(db.session, jurisdiction_id)
+
+
+def zone(city: Jurisdiction) -> ZoneInfo:
+    """The city's timezone, in which the pages show dates."""
+    return ZoneInfo(city.timezone)
+
+
+def public_request(city: Jurisdiction, service_request_id: int) -> dict[str, Any]:
+    """GET /api/v1/public/requests/{id}: the request and its public timeline (404 if none)."""
+    return request_document(city, service_request_id)
+
+
+def duplicates_of(city: Jurisdiction, service_request_id: int) -> list[str]:
+    """The public requests merged into or linked to this one, oldest first."""
+    query = queries.base_query(city, ServiceRequest.id).where(
+        ServiceRequest.duplicate_of_id == service_request_id).order_by(ServiceRequest.id)
+    return [str(found) for found in db.session.scalars(query)]
+
+
+def statistics(city: Jurisdiction, args: dict[str, Any], group_by: list[str]) -> dict[str, Any]:
+    """GET /api/v1/public/stats with these (parsed) arguments."""
+    return statistics_document(city, public_filters(args, zone(city)), group_by)
+
+
+def services(city: Jurisdiction) -> list[Service]:
+    """The services a resident may file (GET /services less those only staff may file),
+    ordered as the Open311 list."""
+    return list(db.session.scalars(
+        select(Service)
+        .where(Service.jurisdiction_id == city.id, Service.active.is_(True),
+               func.cardinality(Service.restricted_to) == 0)
+        .order_by(Service.group, Service.service_name, Service.service_code)
+    ))
+
+
+def city_outline(city: Jurisdiction) -> dict[str, Any]:
+    """The boundary and the districts as one GeoJSON FeatureCollection (public map data)."""
+    features = []
+    if city.boundary is not None:
+        boundary = db.session.scalar(select(func.ST_AsGeoJSON(city.boundary, 6)))
+        features.append({"type": "Feature", "geometry": json.loads(boundary),
+                         "properties": {"kind": "boundary", "name": city.name}})
+    for code, name, geometry in db.session.execute(
+        select(District.code, District.name, func.ST_AsGeoJSON(District.geom, 6))
+        .where(District.jurisdiction_id == city.id).order_by(District.code)
+    ):
+        features.append({"type": "Feature", "geometry": json.loads(geometry),
+                         "properties": {"kind": "district", "code": code, "name": name}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def parse_w3c(value: str | None) -> datetime | None:
+    """A datetime of a public document back to an aware datetime."""
+    return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,291 @@
+"""The pages' routes. Thin: read through app.web.reads (or file through the Open311 operation),
+render a template."""
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import (
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from app import sla
+from app.exceptions import Open311Error
+from app.extensions import db
+from app.media import media_url, uploaded_photos
+from app.open311.views import attribute_answers
+from app.operations.photos import photo_name, store_photo
+from app.operations.submit import Actor, SubmitForm, submit_request
+from app.web import blp, charts, i18n, reads
+
+# Filed from these pages: what the request's `channel` records.
+WEB_CHANNEL = "web"
+# The dashboard's window: this month and the five before it.
+DASHBOARD_MONTHS = 6
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
+
+
+def _content_security_policy() -> str:
+    # MapLibre builds its worker from a blob: URL and draws tiles into blob:/data: images;
+    # a configured base map's host is the only other place a page may reach.
+    connect = "'self'"
+    basemap = current_app.config.get("BASEMAP_STYLE_URL", "")
+    if basemap:
+        parts = urlsplit(basemap)
+        connect += f" {parts.scheme}://{parts.netloc}"
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
+            "img-src 'self' data: blob:; worker-src blob:; child-src blob:; "
+            f"connect-src {connect}; object-src 'none'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'")
+
+
+@blp.after_request
+def _page_headers(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = _content_security_policy()
+        # The page's words depend on the language cookie and header.
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+    return response
+
+
+@blp.errorhandler(Open311Error)
+def _page_error(error: Open311Error):
+    if _wants_json():
+        return jsonify({"errors": error.descriptions}), error.status
+    return render_template("web/error.html", status=error.status,
+                           messages=error.descriptions), error.status
+
+
+@blp.app_context_processor
+def _page_globals() -> dict[str, Any]:
+    return {
+        "current_language": i18n.current_language,
+        "languages": i18n.LOCALES,
+        "service_text": i18n.service_text,
+        "basemap_style_url": lambda: (current_app.config.get("BASEMAP_STYLE_URL")
+                                      or url_for("web.basemap_style")),
+    }
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _city():
+    return reads.jurisdiction(request.args.get("jurisdiction_id")
+                              or request.form.get("jurisdiction_id"))
+
+
+@blp.get("/language/<code>")
+def switch_language(code: str):
+    """Remember the chosen language in a cookie and go back to the page."""
+    target = request.args.get("next", "")
+    # Only a path on this site: an open redirect would lend the city's name to phishing.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("web.report")
+    response = redirect(target, code=303)
+    if code in i18n.LOCALES:
+        response.set_cookie(i18n.COOKIE, code, max_age=i18n.COOKIE_MAX_AGE, samesite="Lax",
+                            secure=request.is_secure, httponly=True)
+    return response
+
+
+@blp.get("/report")
+def report():
+    """Report a problem: the services grouped, the pin map, the form."""
+    city = _city()
+    return render_template("web/report.html", city=city, groups=_grouped(reads.services(city)),
+                           values={}, errors=[])
+
+
+def _grouped(services: list) -> list[tuple[str, list]]:
+    groups: dict[str, list] = {}
+    for service in services:
+        groups.setdefault(i18n.service_text(service, "group") or _("Other"), []).append(service)
+    return sorted(groups.items(), key=lambda item: item[0])
+
+
+@blp.post("/report")
+def file_report():
+    """File the report through the Open311 operation (channel `web`); the page's script gets
+    JSON, a plain form post is redirected to the new request's page."""
+    city = _city()
+    form = request.form
+    photos = [(photo, photo_name(photo)) for photo in uploaded_photos(request.files)]
+    submitted = SubmitForm(
+        service_code=form.get("service_code"),
+        lat=form.get("lat"),
+        long=form.get("long"),
+        address_string=form.get("address_string"),
+        address_id=form.get("address_id"),
+        description=form.get("description"),
+        media_urls=[media_url(name) for _, name in photos],
+        attributes=attribute_answers(form),
+        reporter={k: form[k].strip() for k in CONTACT_FIELDS if form.get(k, "").strip()},
+        channel=WEB_CHANNEL,
+    )
+    try:
+        service_request = submit_request(db.session, city, submitted, Actor(label="web"))
+    except Open311Error as error:
+        db.session.rollback()
+        if _wants_json():
+            raise
+        return render_template("web/report.html", city=city,
+                               groups=_grouped(reads.services(city)), values=form,
+                               errors=error.descriptions), error.status
+    for photo, name in photos:
+        store_photo(photo, current_app.config["MEDIA_DIR"], name)
+    service_request_id = service_request.id
+    db.session.commit()
+    page = url_for("web.request_page", service_request_id=service_request_id, filed=1)
+    if _wants_json():
+        return jsonify({"service_request_id": str(service_request_id), "url": page}), 201
+    return redirect(page, code=303)
+
+
+@blp.get("/requests/<int:service_request_id>")
+def request_page(service_request_id: int):
+    """A request's page: status, location, timeline, photos, deadline, duplicates."""
+    city = _city()
+    document = reads.public_request(city, service_request_id)
+    deadline = reads.parse_w3c(document["expected_datetime"])
+    closed = reads.parse_w3c(document["closed_datetime"])
+    return render_template(
+        "web/request.html", city=city, sr=document,
+        deadline_state=_deadline_state(document["detailed_status"], closed, deadline),
+        duplicates=reads.duplicates_of(city, service_request_id),
+        photos=[url for url in document["media_urls"] if _is_our_photo(url)],
+        links=[url for url in document["media_urls"] if not _is_our_photo(url)],
+        filed=request.args.get("filed") == "1",
+    )
+
+
+def _deadline_state(detailed_status: str, closed: datetime | None,
+                    deadline: datetime | None) -> str:
+    """The request's standing against its deadline, judged as the statistics judge it: only
+    resolved requests are on time or late, an open one past its deadline is late."""
+    if deadline is None:
+        return "none"
+    if closed is None:
+        return "overdue" if sla.is_overdue(datetime.now(UTC), None, deadline) else "due"
+    if detailed_status != "resolved":
+        return "not_judged"
+    return "met" if sla.is_on_time(closed, deadline) else "missed"
+
+
+def _is_our_photo(url: str) -> bool:
+    # Photos stored here are shown; any other address is only linked, so that opening a
+    # request's page never makes the browser call a third-party host.
+    base = current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
+    return url.startswith(f"{base}/media/")
+
+
+@blp.get("/map")
+def city_map():
+    """The city map: every public request from the vector tiles, with filters."""
+    city = _city()
+    return render_template("web/map.html", city=city, services=reads.services(city),
+                           statuses=("open", "closed"))
+
+
+@blp.get("/dashboard")
+def dashboard():
+    """On-time share, volumes, days to close and satisfaction for recent months."""
+    city = _city()
+    now = datetime.now(reads.zone(city))
+    start = _month_start(now, DASHBOARD_MONTHS - 1)
+    args = {"requested_after": start.replace(tzinfo=None)}
+    query = {"requested_after": start.strftime("%Y-%m-%dT%H:%M:%S")}
+    if request.args.get("jurisdiction_id"):
+        query["jurisdiction_id"] = city.id
+    tables = {}
+    for name, group_by in (("month", ["month"]), ("service", ["service"]),
+                           ("department", ["department"]),
+                           ("department_month", ["department", "month"])):
+        document = reads.statistics(city, args, group_by)
+        tables[name] = {
+            "rows": document["rows"],
+            "api": url_for("public.Statistics", group_by=",".join(group_by), **query),
+        }
+    months = [row["month"] for row in tables["month"]["rows"]]
+    return render_template(
+        "web/dashboard.html", city=city, tables=tables, start=start, months=months,
+        min_sample=document["min_sample"], method=document["method"],
+        by_department_month=_matrix(tables["department_month"]["rows"]),
+        charts={
+            "volume": charts.bars([(row["month"], row["count"]) for row in
+                                   tables["month"]["rows"]], _("Requests filed per month")),
+            "on_time_month": charts.bars(
+                [(row["month"], row["on_time_percent"]) for row in tables["month"]["rows"]],
+                _("On time, % per month"), percent=True),
+            "on_time_service": charts.bars(
+                [(row["service_name"], row["on_time_percent"])
+                 for row in tables["service"]["rows"]],
+                _("On time, % by service"), percent=True, horizontal=True),
+        },
+        exports={fmt: url_for("public.RequestExports", export_format=fmt, **query)
+                 for fmt in ("csv", "geojson", "ndjson")},
+        data_dictionary=current_app.config.get("DATA_DICTIONARY_URL") or "/openapi.json",
+        filters=urlencode(query),
+    )
+
+
+def _month_start(now: datetime, months_back: int) -> datetime:
+    year, month = now.year, now.month - months_back
+    while month < 1:
+        year, month = year - 1, month + 12
+    return now.replace(year=year, month=month, day=1, hour=0, minute=0, second=0,
+                       microsecond=0)
+
+
+def _matrix(rows: list[dict]) -> dict[tuple[str, str], dict]:
+    return {(row["department"] or "", row["month"]): row for row in rows}
+
+
+@blp.get("/web/city.geojson")
+def city_outline():
+    """The boundary and districts the default base map draws."""
+    response = jsonify(reads.city_outline(_city()))
+    response.mimetype = "application/geo+json"
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+@blp.get("/web/basemap.json")
+def basemap_style():
+    """A plain MapLibre style drawn from the city's own outline: no outside tile server."""
+    outline = url_for("web.city_outline", _external=True)
+    if request.args.get("jurisdiction_id"):
+        outline += "?" + urlencode({"jurisdiction_id": request.args["jurisdiction_id"]})
+    style = {
+        "version": 8,
+        "name": "City outline",
+        "sources": {"city": {"type": "geojson", "data": outline}},
+        "layers": [
+            {"id": "background", "type": "background", "paint": {"background-color": "#f4f1ea"}},
+            {"id": "boundary-fill", "type": "fill", "source": "city",
+             "filter": ["==", ["get", "kind"], "boundary"],
+             "paint": {"fill-color": "#ffffff"}},
+            {"id": "districts", "type": "line", "source": "city",
+             "filter": ["==", ["get", "kind"], "district"],
+             "paint": {"line-color": "#8a8f98", "line-width": 1, "line-dasharray": [3, 2]}},
+            {"id": "boundary", "type": "line", "source": "city",
+             "filter": ["==", ["get", "kind"], "boundary"],
+             "paint": {"line-color": "#3b4252", "line-width": 2}},
+        ],
+    }
+    response = jsonify(style)
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
