@@ -136,7 +136,7 @@ def file_report():
     try:
         service_request = submit_request(db.session, city, submitted, Actor(label="web"))
     except Open311Error as error:
-        db.session.rollback()
+        # Nothing was written: the operation checks everything before it adds a row.
         if _wants_json():
             raise
         return render_template("web/report.html", city=city,
