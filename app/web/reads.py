@@ -60,7 +60,7 @@ def city_outline(city: Jurisdiction) -> dict[str, Any]:
     """The boundary and the districts as one GeoJSON FeatureCollection (public map data)."""
     features = []
     if city.boundary is not None:
-        boundary = db.session.scalar(select(func.ST_AsGeoJSON(city.boundary, 6)))
+        boundary = db.session.scalar(select(func.ST_AsGeoJSON(city.boundary, 6))) or "null"
         features.append({"type": "Feature", "geometry": json.loads(boundary),
                          "properties": {"kind": "boundary", "name": city.name}})
     for code, name, geometry in db.session.execute(

@@ -217,11 +217,13 @@ def test_page_is_accessible_private_and_clean(watched_page, viewport, name, base
     assert page.title()
     assert page.get_attribute("html", "lang") == "en"
     assert serious_axe_violations(page) == []
-    # Keyboard: the first Tab reaches the skip link, which moves focus to the content.
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.className") == "skip"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"web-{name}-{viewport}.png"), full_page=True)
+    # Keyboard: the first Tab reaches the skip link, which leads to the content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
     watched_page.assert_clean()
 
 
