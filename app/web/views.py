@@ -159,6 +159,8 @@ def request_page(service_request_id: int):
     document = reads.public_request(city, service_request_id)
     deadline = reads.parse_w3c(document["expected_datetime"])
     closed = reads.parse_w3c(document["closed_datetime"])
+    names = _service_names(city)
+    document["service_name"] = names.get(document["service_code"], document["service_name"])
     return render_template(
         "web/request.html", city=city, sr=document,
         deadline_state=_deadline_state(document["detailed_status"], closed, deadline),
@@ -167,6 +169,12 @@ def request_page(service_request_id: int):
         links=[url for url in document["media_urls"] if not _is_our_photo(url)],
         filed=request.args.get("filed") == "1",
     )
+
+
+def _service_names(city) -> dict[str, str]:
+    """Service names in the page's language, by code."""
+    return {service.service_code: i18n.service_text(service, "service_name")
+            for service in reads.services(city)}
 
 
 def _deadline_state(detailed_status: str, closed: datetime | None,
@@ -216,6 +224,9 @@ def dashboard():
             "rows": document["rows"],
             "api": url_for("public.Statistics", group_by=",".join(group_by), **query),
         }
+    names = _service_names(city)
+    for row in tables["service"]["rows"]:
+        row["service_name"] = names.get(row["service_code"], row["service_name"])
     months = [row["month"] for row in tables["month"]["rows"]]
     return render_template(
         "web/dashboard.html", city=city, tables=tables, start=start, months=months,

@@ -240,3 +240,24 @@ def test_spanish_from_the_switch_persists(browser, base_url):
     assert serious_axe_violations(page) == []
     watched.assert_clean()
     page.context.close()
+
+
+REFUSALS = {
+    429: ({"errors": ["Too many requests"]}, "try again in a minute"),
+    409: ([{"code": 409, "description": "the request is closed"}], "no longer takes votes"),
+    400: ({"errors": {"json": {"device_id": ["Not a valid string."]}}}, "did not work"),
+}
+
+
+@pytest.mark.parametrize("status", list(REFUSALS))
+def test_refused_votes_are_said_in_words(browser, base_url, web_app, status):
+    body, said = REFUSALS[status]
+    existing = _open_request(web_app, "STREETLIGHT")
+    watched = open_page(browser, "phone")
+    page = watched.page
+    # The limits of issue 11 answer like this; the page must say so, not fail.
+    page.route("**/votes", lambda route: route.fulfill(status=status, json=body))
+    page.goto(f"{base_url}/requests/{existing.id}")
+    page.get_by_role("button", name="Me too").click()
+    page.wait_for_selector(f"#engage-status:has-text('{said}')", timeout=TIMEOUT)
+    page.context.close()
