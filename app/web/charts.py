@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH = 640
-BAR = 22
+BAR = 24
 GAP = 8
-LABEL = 200
+LABEL = 230
 
 
 @dataclass

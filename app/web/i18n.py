@@ -3,7 +3,7 @@
 from typing import Any
 
 from flask import request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
 from app.models import Service
 
@@ -31,3 +31,19 @@ def service_text(service: Service | Any, field: str) -> str:
     `translations:`; the catalog's own wording when it has none."""
     translated = (service.translations or {}).get(current_language(), {}).get(field)
     return translated or getattr(service, field) or ""
+
+
+def status_label(code: str | None) -> str:
+    """A workflow state or timeline kind in words of the page's language."""
+    labels = {
+        "submitted": gettext("submitted"),
+        "acknowledged": gettext("acknowledged"),
+        "in_progress": gettext("in progress"),
+        "on_hold": gettext("on hold"),
+        "waiting_for_reporter": gettext("waiting for the reporter"),
+        "resolved": gettext("resolved"),
+        "cancelled": gettext("cancelled"),
+        "duplicate": gettext("linked as a duplicate"),
+        "status": gettext("status changed"),
+    }
+    return labels.get(code or "", (code or "").replace("_", " "))

@@ -70,6 +70,7 @@ def _page_globals() -> dict[str, Any]:
         "current_language": i18n.current_language,
         "languages": i18n.LOCALES,
         "service_text": i18n.service_text,
+        "status_label": i18n.status_label,
         "basemap_style_url": lambda: (current_app.config.get("BASEMAP_STYLE_URL")
                                       or url_for("web.basemap_style")),
     }

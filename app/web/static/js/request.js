@@ -5,7 +5,7 @@
   if (mapElement && window.maplibregl) {
     const center = [Number(mapElement.dataset.long), Number(mapElement.dataset.lat)];
     const map = new maplibregl.Map({
-      container: mapElement, style: mapElement.dataset.style, center, zoom: 15,
+      container: mapElement, style: mapElement.dataset.style, center, zoom: 14,
       attributionControl: false, interactive: true, keyboard: true,
     });
     const marker = new maplibregl.Marker({ color: "#b00020" }).setLngLat(center).addTo(map);
