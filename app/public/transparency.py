@@ -93,6 +93,17 @@ def request_document(jurisdiction: Jurisdiction, service_request_id: int) -> dic
     return document
 
 
+def follow_request(service_request_id: int, email: str) -> None:
+    """Ask to follow a request: a confirmation link is emailed first (not committed)."""
+    service_request = db.session.get(ServiceRequest, service_request_id)
+    if service_request is None:
+        raise NotFound(f"service request {service_request_id} was not found")
+    link = subscriptions.ConfirmLink(
+        f"{_base_url()}{blp.url_prefix}/subscriptions/confirm/{{token}}"
+    )
+    subscriptions.subscribe(db.session, service_request, email, link)
+
+
 def statistics_document(jurisdiction: Jurisdiction, filters: queries.PublicFilters,
                         group_by: list[str]) -> dict[str, Any]:
     """The /stats document: per group, counts, median days to close, on-time share and
@@ -234,13 +245,7 @@ class RequestSubscriptions(MethodView):
     def post(self, form: dict[str, Any], service_request_id: int):
         """Ask to follow a request: a confirmation link is emailed first. The address is
         never shown anywhere."""
-        service_request = db.session.get(ServiceRequest, service_request_id)
-        if service_request is None:
-            raise NotFound(f"service request {service_request_id} was not found")
-        link = subscriptions.ConfirmLink(
-            f"{_base_url()}{blp.url_prefix}/subscriptions/confirm/{{token}}"
-        )
-        subscriptions.subscribe(db.session, service_request, form["email"], link)
+        follow_request(service_request_id, form["email"])
         db.session.commit()
         # The same answer whether the address was new, pending or confirmed.
         return {"message": "If the address can receive mail, a confirmation link is on its "

@@ -15,7 +15,12 @@ from app.extensions import db
 from app.lookups import resolve_jurisdiction
 from app.models import District, Jurisdiction, Service, ServiceRequest
 from app.public import queries
-from app.public.transparency import public_filters, request_document, statistics_document
+from app.public.transparency import (
+    follow_request,
+    public_filters,
+    request_document,
+    statistics_document,
+)
 
 
 def jurisdiction(jurisdiction_id: str | None) -> Jurisdiction:
@@ -31,6 +36,11 @@ def zone(city: Jurisdiction) -> ZoneInfo:
 def public_request(city: Jurisdiction, service_request_id: int) -> dict[str, Any]:
     """GET /api/v1/public/requests/{id}: the request and its public timeline (404 if none)."""
     return request_document(city, service_request_id)
+
+
+def follow(service_request_id: int, email: str) -> None:
+    """POST /api/v1/public/requests/{id}/subscriptions: a confirmation link by email."""
+    follow_request(service_request_id, email)
 
 
 def duplicates_of(city: Jurisdiction, service_request_id: int) -> list[str]:

@@ -17,13 +17,14 @@ from flask import (
 from flask_babel import gettext as _
 
 from app import sla
-from app.exceptions import Open311Error
+from app.exceptions import BadRequest, Open311Error
 from app.extensions import db
 from app.media import media_url, uploaded_photos
 from app.open311.views import attribute_answers
 from app.operations.photos import photo_name, store_photo
 from app.operations.submit import Actor, SubmitForm, submit_request
 from app.web import blp, charts, i18n, reads
+from schemas.public import SubscriptionFormSchema
 
 # Filed from these pages: what the request's `channel` records.
 WEB_CHANNEL = "web"
@@ -169,6 +170,7 @@ def request_page(service_request_id: int):
         photos=[url for url in document["media_urls"] if _is_our_photo(url)],
         links=[url for url in document["media_urls"] if not _is_our_photo(url)],
         filed=request.args.get("filed") == "1",
+        followed=request.args.get("followed") == "1",
     )
 
 
@@ -176,6 +178,19 @@ def _service_names(city) -> dict[str, str]:
     """Service names in the page's language, by code."""
     return {service.service_code: i18n.service_text(service, "service_name")
             for service in reads.services(city)}
+
+
+@blp.post("/requests/<int:service_request_id>/follow")
+def follow_request(service_request_id: int):
+    """Follow without JavaScript: the same subscription as the public API's, then back to
+    the page (posted, so that the address never rides in a URL)."""
+    problems = SubscriptionFormSchema().validate(request.form)
+    if problems:
+        raise BadRequest(*[f"{name}: {' '.join(texts)}" for name, texts in problems.items()])
+    reads.follow(service_request_id, request.form["email"])
+    db.session.commit()
+    return redirect(url_for("web.request_page", service_request_id=service_request_id,
+                            followed=1), code=303)
 
 
 def _deadline_state(detailed_status: str, closed: datetime | None,

@@ -108,3 +108,15 @@ def test_default_basemap_is_drawn_from_the_city_outline(client, jurisdiction):
     assert style["sources"]["city"]["data"].endswith("/web/city.geojson")
     outline = client.get("/web/city.geojson").json
     assert [f["properties"]["kind"] for f in outline["features"]][:1] == ["boundary"]
+
+
+def test_follow_without_javascript_is_posted(client, jurisdiction, make_request, db_session):
+    from app.models import Subscription
+
+    followed = make_request("POTHOLE", lat=42.045, long=-87.70)
+    response = client.post(f"/requests/{followed.id}/follow", data={"email": "f@example.org"})
+    assert response.status_code == 303
+    assert "f@example.org" not in response.headers["Location"]
+    assert db_session.query(Subscription).filter_by(service_request_id=followed.id).count() == 1
+    refused = client.post(f"/requests/{followed.id}/follow", data={"email": "not-an-email"})
+    assert refused.status_code == 400

@@ -15,6 +15,7 @@
   const section = document.querySelector(".engage");
   if (!section) return;
   const status = document.getElementById("engage-status");
+  section.querySelectorAll(".js-only").forEach((element) => { element.hidden = false; });
   const publicUrl = section.dataset.publicUrl;
   const voteButton = section.querySelector("button.vote");
   if (voteButton) {
