@@ -117,12 +117,22 @@ class AttributeSchema(StrictSchema):
             raise ValidationError("value keys must be unique", "values")
 
 
+class AttributeTranslationSchema(StrictSchema):
+    """A question's wording in one other language; `values` maps value keys to names."""
+
+    description = fields.String(validate=validate.Length(min=1))
+    datatype_description = fields.String()
+    values = fields.Dict(keys=fields.String(),
+                         values=fields.String(validate=validate.Length(min=1)))
+
+
 class ServiceTranslationSchema(StrictSchema):
     """A service's wording in one other language; what is left out stays as written."""
 
     service_name = fields.String(validate=validate.Length(min=1))
     description = fields.String()
     group = fields.String()
+    attributes = fields.Dict(keys=fields.String(), values=fields.Nested(AttributeTranslationSchema))
 
 
 class ServiceSchema(StrictSchema):
@@ -156,6 +166,19 @@ class ServiceSchema(StrictSchema):
         orders = [a["order"] for a in data["attributes"]]
         if len(orders) != len(set(orders)):
             raise ValidationError("attribute orders must be unique", "attributes")
+
+    @validates_schema
+    def _translations_match(self, data, **_):
+        defined = {a["code"]: {v["key"] for v in a["values"]} for a in data["attributes"]}
+        for language, translation in data["translations"].items():
+            for code, wording in translation.get("attributes", {}).items():
+                if code not in defined:
+                    raise ValidationError(f"{language}: attribute {code!r} is not defined",
+                                          "translations")
+                unknown = set(wording.get("values", {})) - defined[code]
+                if unknown:
+                    raise ValidationError(f"{language}: attribute {code!r} has no value "
+                                          f"{', '.join(sorted(unknown))}", "translations")
 
 
 class StateCodeSchema(StrictSchema):

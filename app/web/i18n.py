@@ -33,6 +33,12 @@ def service_text(service: Service | Any, field: str) -> str:
     return translated or getattr(service, field) or ""
 
 
+def attribute_texts(service: Service) -> dict[str, Any]:
+    """The service's questions in the page's language, by attribute code (may be empty)."""
+    translation = (service.translations or {}).get(current_language(), {})
+    return translation.get("attributes", {})
+
+
 def status_label(code: str | None) -> str:
     """A workflow state or timeline kind in words of the page's language."""
     labels = {

@@ -72,6 +72,7 @@ def _page_globals() -> dict[str, Any]:
         "languages": i18n.LOCALES,
         "service_text": i18n.service_text,
         "status_label": i18n.status_label,
+        "attribute_texts": i18n.attribute_texts,
         "basemap_style_url": lambda: (current_app.config.get("BASEMAP_STYLE_URL")
                                       or url_for("web.basemap_style")),
     }

@@ -235,6 +235,10 @@ def test_spanish_from_the_switch_persists(browser, base_url):
     page.wait_for_url(re.compile(r"/report$"))
     assert page.get_attribute("html", "lang") == "es"
     assert page.locator("label[for=service-POTHOLE]").inner_text().startswith("Bache")
+    page.check("#service-POTHOLE")
+    page.wait_for_selector("label[for=attribute-SIZE]", timeout=TIMEOUT)
+    assert page.inner_text("label[for=attribute-SIZE]").startswith("¿Qué tamaño tiene?")
+    assert "Más grande que un neumático" in page.inner_text("#attribute-SIZE")
     page.goto(f"{base_url}/dashboard")
     assert page.get_attribute("html", "lang") == "es"
     assert serious_axe_violations(page) == []

@@ -45,12 +45,20 @@ def test_catalog_service_translations_are_loaded(db_session):
     pothole = next(s for s in jurisdiction.services if s.service_code == "POTHOLE")
     assert isinstance(pothole, Service)
     assert pothole.translations["es"]["service_name"] == "Bache en la calle"
+    assert pothole.translations["es"]["attributes"]["SIZE"]["values"]["L"] == (
+        "Más grande que un neumático")
 
 
-@pytest.mark.parametrize("translations", [{"spanish": {"service_name": "x"}},
-                                          {"es": {"service_name": ""}},
-                                          {"es": {"name": "Bache"}}])
+@pytest.mark.parametrize("translations", [
+    {"spanish": {"service_name": "x"}},
+    {"es": {"service_name": ""}},
+    {"es": {"name": "Bache"}},
+    {"es": {"attributes": {"NOPE": {"description": "x"}}}},
+    {"es": {"attributes": {"SIZE": {"values": {"XL": "x"}}}}},
+])
 def test_bad_service_translations_are_refused(translations):
+    size = {"code": "SIZE", "description": "How large?", "datatype": "singlevaluelist",
+            "order": 1, "values": [{"key": "S", "name": "Small"}]}
     errors = ServiceSchema().validate({"service_code": "POTHOLE", "service_name": "Pothole",
-                                       "translations": translations})
+                                       "attributes": [size], "translations": translations})
     assert "translations" in errors

@@ -56,8 +56,23 @@
       definition = await response.json();
     } catch (error) { attributesBox.textContent = t("offline"); return; }
     if (code !== chosenService()) return;
+    // The catalog's wording in the page's language, where it has one (data-questions).
+    const checked = form.querySelector("input[name=service_code]:checked");
+    const local = JSON.parse(checked.dataset.questions || "{}");
     attributesBox.textContent = "";
-    for (const attribute of definition.attributes || []) attributesBox.append(questionFor(attribute));
+    for (const attribute of definition.attributes || []) {
+      attributesBox.append(questionFor(localized(attribute, local[attribute.code] || {})));
+    }
+  }
+
+  function localized(attribute, wording) {
+    const names = wording.values || {};
+    return {
+      ...attribute,
+      description: wording.description || attribute.description,
+      datatype_description: wording.datatype_description || attribute.datatype_description,
+      values: (attribute.values || []).map((value) => ({ ...value, name: names[value.key] || value.name })),
+    };
   }
 
   function labelText(attribute) {
