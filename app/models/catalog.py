@@ -86,8 +86,8 @@ class Service(Base):
     expire_after_days: Mapped[int | None] = mapped_column(Integer)
     public_location: Mapped[str] = mapped_column(String(16), default="exact")
     restricted_to: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
-    # language code -> {service_name, description, group} shown by the web pages in that language
-    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(
+    # language code -> {service_name, description, group, attributes} shown by the web pages
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'::jsonb"))
     # A service removed from the catalog is kept for its history but no longer offered.
     active: Mapped[bool] = mapped_column(Boolean, default=True)

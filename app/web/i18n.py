@@ -35,7 +35,7 @@ def service_text(service: Service | Any, field: str) -> str:
 
 def attribute_texts(service: Service) -> dict[str, Any]:
     """The service's questions in the page's language, by attribute code (may be empty)."""
-    translation = (service.translations or {}).get(current_language(), {})
+    translation: dict[str, Any] = (service.translations or {}).get(current_language(), {})
     return translation.get("attributes", {})
 
 
