@@ -265,3 +265,22 @@ def test_refused_votes_are_said_in_words(browser, base_url, web_app, status):
     page.get_by_role("button", name="Me too").click()
     page.wait_for_selector(f"#engage-status:has-text('{said}')", timeout=TIMEOUT)
     page.context.close()
+
+
+@pytest.mark.parametrize("path", ["/dashboard", "request"])
+def test_reads_without_javascript(browser, base_url, web_app, path):
+    if path == "request":
+        path = f"/requests/{_open_request(web_app, 'POTHOLE').id}"
+    watched = open_page(browser, "phone", java_script_enabled=False)
+    page = watched.page
+    page.goto(base_url + path)
+    if path == "/dashboard":
+        assert page.locator("#table-service tbody tr").count() > 5
+        assert page.locator("svg.chart").count() == 3
+    else:
+        assert page.locator("#deadline").inner_text()
+        assert page.locator(".timeline li").count() >= 1
+        assert page.get_by_role("button", name="Me too").is_hidden()
+        assert page.get_by_role("button", name="Follow").is_visible()
+    watched.assert_clean()
+    page.context.close()
