@@ -36,14 +36,14 @@ CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
 def _content_security_policy() -> str:
     # MapLibre builds its worker from a blob: URL and draws tiles into blob:/data: images;
     # a configured base map's host is the only other place a page may reach.
-    connect = "'self'"
+    basemap_host = ""
     basemap = current_app.config.get("BASEMAP_STYLE_URL", "")
     if basemap:
         parts = urlsplit(basemap)
-        connect += f" {parts.scheme}://{parts.netloc}"
+        basemap_host = f" {parts.scheme}://{parts.netloc}"
     return ("default-src 'self'; script-src 'self'; style-src 'self'; "
-            "img-src 'self' data: blob:; worker-src blob:; child-src blob:; "
-            f"connect-src {connect}; object-src 'none'; base-uri 'none'; "
+            f"img-src 'self' data: blob:{basemap_host}; worker-src blob:; child-src blob:; "
+            f"connect-src 'self'{basemap_host}; object-src 'none'; base-uri 'none'; "
             "form-action 'self'; frame-ancestors 'none'")
 
 

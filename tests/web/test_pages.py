@@ -120,3 +120,14 @@ def test_follow_without_javascript_is_posted(client, jurisdiction, make_request,
     assert db_session.query(Subscription).filter_by(service_request_id=followed.id).count() == 1
     refused = client.post(f"/requests/{followed.id}/follow", data={"email": "not-an-email"})
     assert refused.status_code == 400
+
+
+def test_a_configured_basemap_host_is_the_one_other_host(app, client, jurisdiction):
+    app.config["BASEMAP_STYLE_URL"] = "https://tiles.city.example/style.json"
+    try:
+        page = client.get("/map")
+    finally:
+        app.config["BASEMAP_STYLE_URL"] = ""
+    assert 'data-style="https://tiles.city.example/style.json"' in page.get_data(as_text=True)
+    policy = page.headers["Content-Security-Policy"]
+    assert "connect-src 'self' https://tiles.city.example;" in policy
