@@ -6,11 +6,12 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/open311"
 
 
-def sqlalchemy_url(url: str) -> str:
-    """A libpq-style URL (postgresql://, postgres://) in SQLAlchemy's psycopg 3 form."""
-    for scheme in ("postgresql://", "postgres://"):
-        if url.startswith(scheme):
-            return "postgresql+psycopg://" + url[len(scheme):]
+def normalize_database_url(url: str) -> str:
+    """postgres:// and postgresql:// (what hosting platforms and libpq write) as the SQLAlchemy
+    form with the psycopg 3 driver; any other URL is left for SQLAlchemy to judge."""
+    scheme, separator, rest = url.partition("://")
+    if separator and scheme.lower() in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
     return url
 
 
@@ -78,6 +79,6 @@ def build_config(overrides: dict | None) -> dict:
     config = {k: v for k, v in vars(Config()).items() if k.isupper()}
     if overrides:
         config.update(overrides)
-    config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config)
     return config

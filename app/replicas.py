@@ -69,10 +69,10 @@ PRIMARY_LSN_SQL = sa.text("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint
 
 def replica_urls(config: dict) -> list[str]:
     """The replica URLs of DATABASE_REPLICA_URL (comma-separated), in SQLAlchemy's psycopg form."""
-    from app.config import sqlalchemy_url
+    from app.config import normalize_database_url
 
     raw = config.get("DATABASE_REPLICA_URL") or ""
-    return [sqlalchemy_url(url.strip()) for url in raw.split(",") if url.strip()]
+    return [normalize_database_url(url.strip()) for url in raw.split(",") if url.strip()]
 
 
 @dataclass
