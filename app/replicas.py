@@ -253,27 +253,31 @@ def _is_not_found(error: Exception) -> bool:
 
 
 def _again_elsewhere(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a public GET again when its replica failed it: on another replica (or the primary)
-    after a lost connection, on the primary after a 404 (the replica may not have the request
-    its client has just filed yet)."""
+    """Run a public GET again when the server it read from failed it: a lost replica, on
+    another replica or the primary; the primary (chosen for a read-your-writes token or for
+    want of a replica), on a replica; and a replica's 404 on the primary, which may hold the
+    request its client has just filed. GETs are safe to repeat."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         try:
             return view(*args, **kwargs)
         except Exception as error:
-            replica: Replica | None = request.environ.get(ROUTE_KEY)
-            if replica is None or not (_is_not_found(error) or isinstance(error, OperationalError)):
-                raise
             replicas = _replica_set()
-            assert replicas is not None  # a replica was chosen from it
-            if isinstance(error, OperationalError):
-                replicas.mark_down(replica, error)
-                request.environ[ROUTE_KEY] = replicas.choose()
-            elif replicas.primary_is_down():
+            if replicas is None or not _is_public_read():
                 raise
+            chosen: Replica | None = request.environ.get(ROUTE_KEY)
+            if isinstance(error, OperationalError):
+                if chosen is not None:
+                    replicas.mark_down(chosen, error)
+                fallback = replicas.choose()  # without the token: its server is the one gone
+                if chosen is None and fallback is None:
+                    raise
+            elif _is_not_found(error) and chosen is not None and not replicas.primary_is_down():
+                fallback = None
             else:
-                request.environ[ROUTE_KEY] = None
+                raise
+            request.environ[ROUTE_KEY] = fallback
             _restart_session()
             try:
                 return view(*args, **kwargs)

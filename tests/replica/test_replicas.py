@@ -246,23 +246,30 @@ def test_a_replica_stopping_between_checks_costs_no_request(replication):
 
 @pytest.mark.fault
 def test_with_the_primary_stopped_reads_answer_and_writes_get_503(replication, app):
-    client = app.test_client()
+    client, writer = app.test_client(), app.test_client()
     acknowledged = [file_request(client, replication) for _ in range(3)]
     replication.caught_up()
-    replication.primary.ctl("stop", "-m", "fast")
-    try:
-        reads = {url: client.get(url).status_code for url in [
-            *PUBLIC_GETS, f"/open311/v2/requests/{acknowledged[0]}.json",
-            f"/api/v1/public/requests/{acknowledged[1]}"]}
-        json_post = client.post("/open311/v2/requests.json",
-                                data=FORM | {"api_key": replication.api_key})
-        xml_post = client.post("/open311/v2/requests.xml",
-                               data=FORM | {"api_key": replication.api_key})
-        staff_read = client.get("/api/v1/staff/requests",
-                                headers={"Authorization": f"Bearer {replication.staff_token}"})
-    finally:
-        replication.primary.ctl("start")
+    with replay_paused(replication):
+        # The writer's token names a position the replica has not replayed: the primary
+        # would serve it, but is about to stop.
+        acknowledged.append(file_request(writer, replication))
+        replication.primary.ctl("stop", "-m", "fast")
+        try:
+            writer_read = writer.get("/open311/v2/requests.json")
+            reads = {url: client.get(url).status_code for url in [
+                *PUBLIC_GETS, f"/open311/v2/requests/{acknowledged[0]}.json",
+                f"/api/v1/public/requests/{acknowledged[1]}"]}
+            json_post = client.post("/open311/v2/requests.json",
+                                    data=FORM | {"api_key": replication.api_key})
+            xml_post = client.post("/open311/v2/requests.xml",
+                                   data=FORM | {"api_key": replication.api_key})
+            staff_read = client.get(
+                "/api/v1/staff/requests",
+                headers={"Authorization": f"Bearer {replication.staff_token}"})
+        finally:
+            replication.primary.ctl("start")
     assert set(reads.values()) == {200}, reads
+    assert writer_read.status_code == 200  # from the replica: the best copy there is
     for response in (json_post, xml_post, staff_read):
         assert (response.status_code, "Retry-After" in response.headers) == (503, True)
     assert json_post.get_json()[0]["code"] == 503
