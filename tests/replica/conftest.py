@@ -9,6 +9,7 @@ postgres OS user; both are dropped at the end, also when a test fails. The share
 # Fixed postgresql-common commands on PATH with generated names and ports, never client input:
 # ruff: noqa: S603, S607
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,6 +31,7 @@ from tests.conftest import FIXTURES
 
 VERSION = "15"
 DATABASE = "open311_replica"
+PREFIX = "o311r"
 
 if not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("pg_createcluster")
         and shutil.which("runuser")):
@@ -132,10 +134,26 @@ class Replication:
             time.sleep(0.05)
 
 
+def _drop_clusters_of_dead_runs() -> None:
+    """Clusters a killed run left behind (their names carry the pid of the run's process)."""
+    for line in _run("pg_lsclusters", "--no-header").splitlines():
+        name = line.split()[1]
+        found = re.fullmatch(rf"{PREFIX}(\d+)_\d+[ps]", name)
+        if found is None:
+            continue
+        try:
+            os.kill(int(found.group(1)), 0)
+        except ProcessLookupError:
+            Cluster(name, port=0).drop()
+        except PermissionError:
+            pass  # alive, another user's
+
+
 @pytest.fixture(scope="module")
 def replication(tmp_path_factory) -> Iterator[Replication]:
     """A primary with PostGIS, migrated, holding the test city; its streaming replica."""
-    stem = f"o311r{os.getpid()}_{int(time.time() * 1000) % 100000}"
+    _drop_clusters_of_dead_runs()
+    stem = f"{PREFIX}{os.getpid()}_{int(time.time() * 1000) % 100000}"
     primary, replica = Cluster(f"{stem}p"), Cluster(f"{stem}s")
     try:
         primary.create()
