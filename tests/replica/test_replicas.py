@@ -131,6 +131,8 @@ def test_an_app_echoing_the_header_reads_its_write(replication, app):
                                data=FORM | {"api_key": replication.api_key})
         filed = response.get_json()[0]["service_request_id"]
         token = response.headers["X-Read-Your-Writes"]
+        # Readable by a browser app on another origin.
+        assert "X-Read-Your-Writes" in response.headers["Access-Control-Expose-Headers"]
         assert not listed(writer, filed)
         assert listed(writer, filed, **{"X-Read-Your-Writes": token})
 
