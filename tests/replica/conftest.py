@@ -33,10 +33,10 @@ VERSION = "15"
 DATABASE = "open311_replica"
 PREFIX = "o311r"
 
-if not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("pg_createcluster")
-        and shutil.which("runuser")):
-    pytest.skip("needs root and postgresql-common to build a throwaway primary and replica",
-                allow_module_level=True)
+# pg_basebackup runs as the postgres user through runuser, and the clusters belong to it.
+CAN_BUILD = bool(hasattr(os, "geteuid") and os.geteuid() == 0
+                 and shutil.which("pg_createcluster") and shutil.which("runuser"))
+SKIP_REASON = "needs root and postgresql-common to build a throwaway primary and replica"
 
 
 def free_port() -> int:

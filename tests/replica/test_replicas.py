@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.extensions import db as flask_db
-from tests.replica.conftest import Replication, free_port
+from tests.replica.conftest import CAN_BUILD, SKIP_REASON, Replication, free_port
 
-pytestmark = pytest.mark.replica
+pytestmark = [pytest.mark.replica, pytest.mark.skipif(not CAN_BUILD, reason=SKIP_REASON)]
 
 FORM = {"service_code": "POTHOLE", "lat": "42.04", "long": "-87.7", "attribute[SIZE]": "L",
         "description": "replica test"}
