@@ -228,6 +228,16 @@ def test_reads_spread_over_several_replicas_and_skip_one_that_is_down(replicatio
     assert set(engines_used) == {0, 2}
 
 
+def test_a_write_sent_to_a_standby_gets_503_with_retry_after(replication):
+    # DATABASE_URL naming a server in recovery, as while a failover moves the primary.
+    misrouted = replication.app(SQLALCHEMY_DATABASE_URI=replication.replica.url,
+                                DATABASE_REPLICA_URL="")
+    response = misrouted.test_client().post("/open311/v2/requests.json",
+                                            data=FORM | {"api_key": replication.api_key})
+    assert (response.status_code, "Retry-After" in response.headers) == (503, True)
+    assert response.get_json()[0]["code"] == 503
+
+
 @pytest.mark.fault
 def test_a_replica_stopping_between_checks_costs_no_request(replication):
     # Its last check said healthy (and is trusted for an hour): the GETs that find it gone are
