@@ -226,7 +226,8 @@ def _written_lsn() -> int:
 def remember_write(response: Response) -> Response:
     """after_request: a successful write hands its client the primary's position to read after."""
     replicas = _replica_set()
-    if replicas is None or request.method in READ_METHODS or request.method == "OPTIONS" \
+    assert replicas is not None  # registered with them
+    if request.method in READ_METHODS or request.method == "OPTIONS" \
             or response.status_code >= 400:
         return response
     from app.extensions import db
@@ -329,10 +330,10 @@ def init_replicas(app: Flask) -> ReplicaSet | None:
     """Build the replica engines of DATABASE_REPLICA_URL and route public GETs to them."""
     from app.extensions import db
 
-    app.after_request(remember_write)
     urls = replica_urls(app.config)
     if not urls:
         return None
+    app.after_request(remember_write)
     options = engine_options(app.config)
     replicas = ReplicaSet(
         replicas=[Replica(name=sa.make_url(url).render_as_string(hide_password=True),
