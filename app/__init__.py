@@ -70,6 +70,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_ratelimits(app)
 
+    from app.replicas import init_replicas
+
+    # Last: it wraps the public views of every blueprint registered above.
+    init_replicas(app)
+
     from app.cli import register_commands
 
     register_commands(app)

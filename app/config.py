@@ -6,6 +6,15 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/open311"
 
 
+def normalize_database_url(url: str) -> str:
+    """postgres:// and postgresql:// (what hosting platforms and libpq write) as the SQLAlchemy
+    form with the psycopg 3 driver; any other URL is left for SQLAlchemy to judge."""
+    scheme, separator, rest = url.partition("://")
+    if separator and scheme.lower() in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    return url
+
+
 class Config:
     """Settings for a deployment; every value can be overridden by an environment variable."""
 
@@ -14,6 +23,17 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", DEFAULT_DATABASE_URL)
         # hide_parameters: a logged database error must not carry the values (personal data).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+        # Streaming replicas for the public reads (app/replicas.py), comma-separated.
+        self.DATABASE_REPLICA_URL = env.get("DATABASE_REPLICA_URL", "")
+        self.DATABASE_REPLICA_MAX_LAG = float(env.get("DATABASE_REPLICA_MAX_LAG", "30"))
+        self.DATABASE_REPLICA_CHECK_SECONDS = float(
+            env.get("DATABASE_REPLICA_CHECK_SECONDS", "1"))
+        self.DATABASE_READ_YOUR_WRITES_SECONDS = int(
+            env.get("DATABASE_READ_YOUR_WRITES_SECONDS", "60"))
+        self.DATABASE_CONNECT_TIMEOUT = int(env.get("DATABASE_CONNECT_TIMEOUT", "5"))
+        # Behind PgBouncer in transaction mode: no server-side prepared statements.
+        self.DATABASE_PGBOUNCER = env.get("DATABASE_PGBOUNCER", "").lower() in {
+            "1", "true", "yes", "on"}
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
         self.MEDIA_DIR = env.get("MEDIA_DIR", str(Path.cwd() / "media"))
         # Each photo of a report; the whole body is bounded by MAX_CONTENT_LENGTH.
@@ -58,7 +78,11 @@ class Config:
 
 def build_config(overrides: dict | None) -> dict:
     """Merge environment settings with explicit overrides (tests pass these)."""
+    from app.replicas import engine_options
+
     config = {k: v for k, v in vars(Config()).items() if k.isupper()}
     if overrides:
         config.update(overrides)
+    config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config)
     return config

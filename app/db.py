@@ -6,6 +6,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
+from app.replicas import RoutingSession
+
 # Deterministic constraint names, so that migrations can name what they drop (Warehouse's db.py).
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -22,7 +24,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# The session picks the primary or a replica per HTTP request (app/replicas.py).
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 
 # What operations and queries accept: a Session, or Flask-SQLAlchemy's request-scoped proxy
 # of one (db.session), which is not a Session subclass but offers the same API.

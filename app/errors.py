@@ -109,7 +109,8 @@ def handle_open311_error(error: Open311Error) -> Response:
 
 def handle_unexpected(error: Exception) -> Response:
     """5xx: log the traceback, show a generic description, never the internals."""
-    from sqlalchemy.exc import DataError, OperationalError
+    from psycopg.errors import ReadOnlySqlTransaction
+    from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
     from app.extensions import db
 
@@ -121,8 +122,10 @@ def handle_unexpected(error: Exception) -> Response:
         db.session.rollback()
         log.info("value refused by the database: %s", type(error.orig).__name__)
         return render_errors(400, ["A value is too long or out of range for its field."])
-    # A lost or refused connection is an outage, not a bug: 503 so that clients retry.
-    if isinstance(error, OperationalError):
+    # A lost or refused connection is an outage, not a bug: 503 so that clients retry. So is a
+    # write refused by a server in recovery: DATABASE_URL names a standby, as during a failover.
+    if isinstance(error, OperationalError) or (
+            isinstance(error, DBAPIError) and isinstance(error.orig, ReadOnlySqlTransaction)):
         log.warning("database unavailable: %s", type(error).__name__)
         return render_errors(
             503, ["The service is temporarily unavailable; try again shortly."],

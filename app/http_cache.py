@@ -12,8 +12,10 @@ from flask import Response, current_app, request
 from werkzeug.wrappers import Response as BaseResponse
 
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
-ALLOWED_HEADERS = "Content-Type, If-None-Match, If-Modified-Since, Idempotency-Key"
-EXPOSED_HEADERS = "ETag, Last-Modified, Link"
+# X-Read-Your-Writes: the token a write answers with and a later GET echoes (app/replicas.py).
+ALLOWED_HEADERS = ("Content-Type, If-None-Match, If-Modified-Since, Idempotency-Key, "
+                   "X-Read-Your-Writes")
+EXPOSED_HEADERS = "ETag, Last-Modified, Link, X-Read-Your-Writes"
 
 
 def is_fresh(etag: str, last_modified: datetime | None) -> bool:

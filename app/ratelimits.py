@@ -4,7 +4,8 @@ Every POST is limited per client address and per credential (an Open311 api_key,
 `quota_per_hour` overrides the default, or a staff bearer token); public exports are limited per
 address, since one export can read the whole table. Limits are flask-limiter strings in the
 config ("60/minute", several joined by ";"); an empty string switches one off. Counters live in
-Redis when REDIS_URL is set (shared by every gunicorn worker and host), else in process memory.
+Redis when REDIS_URL is set (shared by every gunicorn worker and host), else in process memory;
+while Redis is unreachable each process counts in its own memory.
 A 429 is rendered by app.errors in the surface's own format; flask-limiter adds Retry-After and
 the X-RateLimit-Limit/-Remaining/-Reset headers to every limited response.
 """
@@ -68,6 +69,11 @@ def init_ratelimits(app: Flask) -> Limiter | None:
         key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
         headers_enabled=True,
         strategy="fixed-window",
+        # Redis down must not fail the requests it only counts: each process counts in its
+        # own memory meanwhile (limits per process, not per cluster) and goes back to Redis
+        # when it answers again; errors beyond that are logged and the request passes.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
     )
     limiter.init_app(app)
     per_address = limiter.limit(_config_limit("RATELIMIT_POST_PER_ADDRESS"), methods=["POST"],
