@@ -22,7 +22,9 @@ from app.extensions import db
 from app.maps import layers, ogc_blp
 from app.maps.cql import parse_filter
 from app.models import District, Jurisdiction, Service, ServiceRequest
+from app.reads.filters import require_known
 from geo.features import count_matched, extent_of, feature_collection, intersects_bbox
+from geo.filters import geometry_in_bbox
 from schemas.maps import FormatArgsSchema, ItemsArgsSchema, RequestItemsArgsSchema
 
 GEOJSON = "application/geo+json"
@@ -233,8 +235,7 @@ def request_conditions(args: dict) -> list[Any]:
     """SQL conditions for the items parameters of the requests collection."""
     conditions: list[Any] = []
     if "bbox" in args:
-        conditions.append(intersects_bbox(layers.REQUEST_GEOMETRY, ServiceRequest.location,
-                                          tuple(args["bbox"]), layers.BLOCK_INDEX_MARGIN))
+        conditions.append(geometry_in_bbox(ServiceRequest.public_point, *args["bbox"]))
     if "datetime" in args:
         start, end = args["datetime"]
         if start is not None:
@@ -242,6 +243,8 @@ def request_conditions(args: dict) -> list[Any]:
         if end is not None:
             conditions.append(ServiceRequest.requested_at <= end)
     if args.get("service_code"):
+        require_known("service_code", args["service_code"], list(db.session.scalars(
+            select(Service.service_code).distinct())))
         conditions.append(Service.service_code.in_(args["service_code"]))
     if "status" in args:
         conditions.append(ServiceRequest.status == args["status"])
