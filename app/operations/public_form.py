@@ -76,11 +76,14 @@ def _changed(service_request: ServiceRequest) -> bool:
 
 def store_public_form(session: DbSession, service_request: ServiceRequest) -> None:
     """Recompute and set one request's public columns (flushed with the request)."""
+    state = inspect(service_request)
     with session.no_autoflush:
-        service = service_request.service
-        if service is None or (service.id != service_request.service_id and \
-                service_request.service_id is not None):
+        # Before the flush, a service set as an object is not yet in service_id, and an id set
+        # directly is not yet in the relationship: take whichever was changed.
+        if state.attrs.service_id.history.has_changes() or service_request.service is None:
             service = session.get(Service, service_request.service_id)
+        else:
+            service = service_request.service
         jurisdiction = session.get(Jurisdiction, service_request.jurisdiction_id)
     assert service is not None
     # The stored policy is the strictest so far (None for a request not yet stored).
