@@ -111,7 +111,8 @@ def _phone_spans(text: str, region: str, work: MaskWork) -> list[tuple[int, int]
 
 def _apply(text: str, masked: list[tuple[int, int, str]]) -> str:
     """Replace the spans (overlaps merged, the first mask kept) in one pass."""
-    out, position = [], 0
+    out: list[str] = []
+    position = 0
     for start, end, mask in sorted(masked):
         if end <= position:
             continue

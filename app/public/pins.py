@@ -39,7 +39,8 @@ class NearbyOpenRequests(MethodView):
         jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
         service = find_service(db.session, jurisdiction, args["service_code"])
         lat, long = args["lat"], args["long"]
-        rows = nearby_open(db.session, jurisdiction, service, lat, long, datetime.now(UTC))
+        rows = nearby_open(db.session, jurisdiction, service, lat=lat, long=long,
+                           now=datetime.now(UTC))
         return formats.json_response([
             {**row._asdict(), "distance_m": float(row.distance_m),
              "duplicate_of": str(row.duplicate_of) if row.duplicate_of else None}

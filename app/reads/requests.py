@@ -303,8 +303,8 @@ def statistics(session: DbSession, jurisdiction: Jurisdiction, filters: RequestF
 NEARBY_LIMIT = 50
 
 
-def nearby_open(session: DbSession, jurisdiction: Jurisdiction, service: Service, lat: float,
-                long: float, now: datetime, *, limit: int = NEARBY_LIMIT) -> list[Any]:
+def nearby_open(session: DbSession, jurisdiction: Jurisdiction, service: Service, *, lat: float,
+                long: float, now: datetime, limit: int = NEARBY_LIMIT) -> list[Any]:
     """Open requests of `service` published within its duplicate radius of the pin and filed
     within its window, nearest first, as the public may see them. Selection, distance and
     coordinates all use the published point: a hidden request is never listed, a block one

@@ -31,8 +31,8 @@ from app.operations import idempotency
 from app.operations.closures import close_batch
 from app.operations.escalation import escalate
 from app.operations.merge import merge, unmerge
-from app.operations.public_form import release_location
 from app.operations.notes import add_note
+from app.operations.public_form import release_location
 from app.operations.reassign import reassign
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
 from app.operations.transitions import TransitionForm, transition

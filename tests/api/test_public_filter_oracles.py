@@ -33,7 +33,7 @@ NOT_LOCATING = {
     "requested_before", "updated_after", "updated_before", "closed_after", "closed_before",
     "start_date", "end_date", "page", "page_size", "extensions", "fmt", "sort", "limit",
     "cursor", "export_format", "group_by", "offset", "datetime", "f", "filter-lang",
-    "service_request_id", "feature_id", "collection_id", "token", "api_key", "service_code",
+    "service_request_id", "feature_id", "collection_id", "token", "api_key",
 }
 
 

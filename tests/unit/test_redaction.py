@@ -12,7 +12,6 @@ from app.redaction import (
     public_text,
 )
 
-
 # Real-world forms (from 311 descriptions and notes) that must not reach the public.
 MUST_BE_MASKED = [
     ("call me at (312) 555-0100 please", ["555", "0100"]),
