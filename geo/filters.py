@@ -3,7 +3,7 @@
 import math
 from typing import Any
 
-from geoalchemy2 import Geography, Geometry
+from geoalchemy2 import Geography
 from sqlalchemy import ColumnElement, and_, cast, func
 
 from geo.points import WGS84
@@ -32,24 +32,6 @@ def nearest_first(column: Any, lat: float, long: float) -> ColumnElement[Any]:
 def envelope(min_long: float, min_lat: float, max_long: float, max_lat: float):
     """A WGS84 box as geometry."""
     return func.ST_MakeEnvelope(min_long, min_lat, max_long, max_lat, WGS84)
-
-
-def inside_bbox(column: Any, min_long: float, min_lat: float, max_long: float,
-                max_lat: float) -> ColumnElement[bool]:
-    """Geography && box: the bbox operator on the geography GiST index."""
-    return column.op("&&")(cast(envelope(min_long, min_lat, max_long, max_lat), Geography))
-
-
-def within_bbox(column: Any, min_long: float, min_lat: float, max_long: float,
-                max_lat: float) -> ColumnElement[bool]:
-    """Exactly inside the lon/lat box (edges included), still served by the GiST index."""
-    # inside_bbox alone compares loose geocentric boxes (it lets through points ~1 m past an
-    # edge); the planar test on lon/lat makes the box exactly the OGC one.
-    return and_(
-        inside_bbox(column, min_long, min_lat, max_long, max_lat),
-        func.ST_Intersects(cast(column, Geometry),
-                           envelope(min_long, min_lat, max_long, max_lat)),
-    )
 
 
 def covers_point(area: Any, lat: float, long: float) -> ColumnElement[bool]:
