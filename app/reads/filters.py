@@ -63,8 +63,11 @@ class RequestFilters:
     extra: list[Any] = field(default_factory=list)
 
 
-def _codes(column: Any, key: Any, jurisdiction: Jurisdiction, values: list[str]) -> Any:
-    return select(key).where(column.in_(values), jurisdiction_column(column) == jurisdiction.id)
+def _codes(column: Any, key: Any, jurisdiction: Jurisdiction | None, values: list[str]) -> Any:
+    codes = select(key).where(column.in_(values))
+    if jurisdiction is None:
+        return codes
+    return codes.where(jurisdiction_column(column) == jurisdiction.id)
 
 
 def jurisdiction_column(column: Any) -> Any:
@@ -72,9 +75,13 @@ def jurisdiction_column(column: Any) -> Any:
     return column.table.c.jurisdiction_id
 
 
-def conditions(jurisdiction: Jurisdiction, filters: RequestFilters) -> list[ColumnElement[bool]]:
-    """The SQL conditions of `filters` over service_requests (no join needed)."""
-    where: list[Any] = [ServiceRequest.jurisdiction_id == jurisdiction.id]
+def conditions(jurisdiction: Jurisdiction | None,
+               filters: RequestFilters) -> list[ColumnElement[bool]]:
+    """The SQL conditions of `filters` over service_requests (no join needed); over every
+    jurisdiction when `jurisdiction` is None (the OGC collection serves them all)."""
+    where: list[Any] = []
+    if jurisdiction is not None:
+        where.append(ServiceRequest.jurisdiction_id == jurisdiction.id)
     if filters.service_request_ids:
         where.append(ServiceRequest.id.in_(filters.service_request_ids))
     if filters.service_codes:
