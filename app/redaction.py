@@ -18,7 +18,8 @@ no SQL copy of these rules exists.
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
@@ -202,6 +203,7 @@ class RequestValues:
     lat: float | None
     long: float | None
     district_id: int | None
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,20 @@ class PublicForm:
     district_id: int | None
     # Whether the request may be found by position (nearby check, spatial filters, tiles).
     listed: bool
+    # Attribute answers with every text masked (Open311 extensions show them).
+    attributes: dict[str, Any]
+
+
+def public_answers(answers: dict[str, Any] | None, region: str) -> dict[str, Any]:
+    """Attribute answers as the public may read them: texts (and lists of texts) masked."""
+    def masked(value: Any) -> Any:
+        if isinstance(value, str):
+            return public_text(value, region)
+        if isinstance(value, list):
+            return [masked(item) for item in value]
+        return value
+
+    return {code: masked(value) for code, value in (answers or {}).items()}
 
 
 def public_form(values: RequestValues, policy: str, region: str = DEFAULT_REGION) -> PublicForm:
@@ -237,4 +253,5 @@ def public_form(values: RequestValues, policy: str, region: str = DEFAULT_REGION
         # A district would place a request whose location the city hides.
         district_id=None if policy == HIDDEN else values.district_id,
         listed=policy != HIDDEN,
+        attributes=public_answers(values.attributes, region),
     )

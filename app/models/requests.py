@@ -113,6 +113,8 @@ class ServiceRequest(Base):
     )
     public_district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     public_listed: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    public_attributes: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, server_default=text("'{}'::jsonb"))
     # Full-text search runs over the masked text only: searching for an email or a phone
     # number must not find the request whose output masks it.
     search_vector: Mapped[Any] = mapped_column(

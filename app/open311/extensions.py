@@ -15,7 +15,6 @@ from app.db import DbSession
 from app.models import ServiceAttribute
 from app.open311 import render
 from app.reads.requests import public_timeline, write_dates_in
-from app.redaction import mask_text
 
 LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
 TEXT_DATATYPES = ("string", "text")
@@ -51,7 +50,7 @@ def attribute_definitions(session: DbSession,
 def attribute_entries(answers: dict[str, Any],
                       definition: list[ServiceAttribute]) -> list[dict[str, Any]]:
     """Answers as the SF example: code and label (the question), value (the key or answer)
-    and name (what the value reads as); free text is masked like a description."""
+    and name (what the value reads as); `answers` is the stored public form (texts masked)."""
     entries = []
     for attribute in definition:
         if attribute.code not in answers:
@@ -63,7 +62,7 @@ def attribute_entries(answers: dict[str, Any],
             value: Any = ",".join(keys)
             name: str | None = ", ".join(names.get(key) or key for key in keys)
         elif attribute.datatype in TEXT_DATATYPES:
-            value = name = mask_text(str(answer))
+            value = name = str(answer)
         else:
             value, name = answer, str(answer)
         entries.append({"code": attribute.code, "label": attribute.description,

@@ -130,7 +130,7 @@ def with_extension_columns(query: Select) -> Select:
     )
     return query.add_columns(
         ServiceRequest.service_id,
-        ServiceRequest.attributes.label("answers"),
+        ServiceRequest.public_attributes.label("answers"),
         ServiceRequest.channel,
         ServiceRequest.detailed_status,
         ServiceRequest.duplicate_of_id,

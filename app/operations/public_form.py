@@ -37,8 +37,9 @@ from app.redaction import (
 from geo.points import WGS84, lat_long_of
 
 # Attributes of a request its public form is computed from.
-SOURCE_ATTRIBUTES = ("description", "status_notes", "address", "address_id", "zipcode",
-                     "location", "district_id", "service_id", "service", "public_location")
+SOURCE_ATTRIBUTES = ("attributes", "description", "status_notes", "address", "address_id",
+                     "zipcode", "location", "district_id", "service_id", "service",
+                     "public_location")
 # Requests recomputed per statement by refresh_public_forms.
 BATCH_SIZE = 5000
 
@@ -65,6 +66,7 @@ def _write(service_request: ServiceRequest, form: PublicForm) -> None:
     service_request.public_point = _point(form.lat, form.long)
     service_request.public_district_id = form.district_id
     service_request.public_listed = form.listed
+    service_request.public_attributes = form.attributes
 
 
 def _changed(service_request: ServiceRequest) -> bool:
@@ -94,7 +96,7 @@ def store_public_form(session: DbSession, service_request: ServiceRequest) -> No
         description=service_request.description, status_notes=service_request.status_notes,
         address=service_request.address, address_id=service_request.address_id,
         zipcode=service_request.zipcode, lat=lat, long=long,
-        district_id=service_request.district_id,
+        district_id=service_request.district_id, attributes=service_request.attributes,
     )
     _write(service_request, public_form(values, policy, region_of(jurisdiction)))
 
@@ -142,7 +144,8 @@ def release_location(session: DbSession, service_request: ServiceRequest, note: 
 _SOURCE_ROWS = text("""
 SELECT sr.id, sr.description, sr.status_notes, sr.address, sr.address_id, sr.zipcode,
        ST_Y(sr.location::geometry) AS lat, ST_X(sr.location::geometry) AS long,
-       sr.district_id, sr.public_location AS stored_policy, s.public_location AS policy,
+       sr.district_id, sr.attributes, sr.public_location AS stored_policy,
+       s.public_location AS policy,
        j.holiday_country AS country
 FROM service_requests sr
 JOIN services s ON s.id = sr.service_id
@@ -159,11 +162,12 @@ UPDATE service_requests sr SET
     public_address_id = f.address_id, public_zipcode = f.zipcode,
     public_point = CASE WHEN f.lat IS NULL THEN NULL
                         ELSE ST_SetSRID(ST_MakePoint(f.long, f.lat), 4326) END,
-    public_district_id = f.district_id, public_listed = f.listed
+    public_district_id = f.district_id, public_listed = f.listed,
+    public_attributes = f.attributes
 FROM jsonb_to_recordset(CAST(:forms AS jsonb)) AS f(
     id bigint, location_policy text, description text, status_notes text, address text,
     address_id text, zipcode text, lat float8, long float8, district_id integer,
-    listed boolean)
+    listed boolean, attributes jsonb)
 WHERE sr.id = f.id
 """)
 
@@ -204,7 +208,7 @@ def refresh_public_forms(session: DbSession, *, jurisdiction_id: str | None = No
             policy = strictest(row.stored_policy, row.policy)
             form = public_form(RequestValues(row.description, row.status_notes, row.address,
                                              row.address_id, row.zipcode, row.lat, row.long,
-                                             row.district_id),
+                                             row.district_id, row.attributes),
                                policy, row.country or DEFAULT_REGION)
             forms.append({"id": row.id, **form.__dict__})
         session.execute(_STORE_ROWS, {"forms": _json(forms)})

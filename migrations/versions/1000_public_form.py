@@ -1,6 +1,7 @@
 """The public form of requests, stored beside them; one satisfaction scale (1 to 3).
 
-Adds the public_* columns that app.redaction.public_form computes (masked texts, the published
+Adds the public_* columns that app.redaction.public_form computes (masked texts and attribute
+answers, the published
 point with its GiST indexes, address, zipcode, district, the strictest public_location so far,
 whether the position is listed), the masked public_description of history rows, and
 backfills them in batches with that same Python function (operations/public_form.py).
@@ -16,6 +17,7 @@ Revises: 0801
 import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 revision = "1000"
@@ -83,6 +85,8 @@ def upgrade():
         batch_op.add_column(sa.Column("public_district_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("public_listed", sa.Boolean(),
                                       server_default=sa.text("true"), nullable=False))
+        batch_op.add_column(sa.Column("public_attributes", postgresql.JSONB(),
+                                      server_default=sa.text("'{}'::jsonb"), nullable=False))
     op.create_foreign_key(op.f("fk_service_requests_public_district_id_districts"),
                           "service_requests", "districts", ["public_district_id"], ["id"])
     op.add_column("request_updates", sa.Column("public_description", sa.Text(), nullable=True))
@@ -125,7 +129,8 @@ def downgrade():
                        "service_requests", type_="foreignkey")
     for column in ("public_point_3857", "public_point", "public_location", "public_description",
                    "public_status_notes", "public_address", "public_address_id",
-                   "public_zipcode", "public_district_id", "public_listed"):
+                   "public_zipcode", "public_district_id", "public_listed",
+                   "public_attributes"):
         op.drop_column("service_requests", column)
     op.drop_constraint(op.f("ck_surveys_rating_scale"), "surveys", type_="check")
     op.execute(TILE_GRID.replace("sr.public_point_3857 AS geom", """CASE
