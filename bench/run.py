@@ -345,12 +345,13 @@ def export_copy_sql(jurisdiction_id: str) -> tuple[str, str]:
     from app import create_app
     from app.extensions import db
     from app.lookups import resolve_jurisdiction
-    from app.public.queries import PublicFilters, export_query
+    from app.reads.filters import RequestFilters
+    from app.reads.requests import export_query
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(DATABASE)})
     with app.app_context():
         jurisdiction = resolve_jurisdiction(db.session, jurisdiction_id)
-        statement = export_query(jurisdiction, PublicFilters(), "csv")
+        statement = export_query(jurisdiction, RequestFilters(), "csv")
         query = str(statement.compile(dialect=postgresql.dialect(),
                                       compile_kwargs={"literal_binds": True}))
         return COPY_SQL.format(query=query), jurisdiction.timezone

@@ -1,8 +1,9 @@
 """Spatial predicates over geography columns, written so that PostgreSQL uses the GiST index."""
 
+import math
 from typing import Any
 
-from geoalchemy2 import Geography, Geometry
+from geoalchemy2 import Geography
 from sqlalchemy import ColumnElement, and_, cast, func
 
 from geo.points import WGS84
@@ -33,25 +34,37 @@ def envelope(min_long: float, min_lat: float, max_long: float, max_lat: float):
     return func.ST_MakeEnvelope(min_long, min_lat, max_long, max_lat, WGS84)
 
 
-def inside_bbox(column: Any, min_long: float, min_lat: float, max_long: float,
-                max_lat: float) -> ColumnElement[bool]:
-    """Geography && box: the bbox operator on the geography GiST index."""
-    return column.op("&&")(cast(envelope(min_long, min_lat, max_long, max_lat), Geography))
-
-
-def within_bbox(column: Any, min_long: float, min_lat: float, max_long: float,
-                max_lat: float) -> ColumnElement[bool]:
-    """Exactly inside the lon/lat box (edges included), still served by the GiST index."""
-    # inside_bbox alone compares loose geocentric boxes (it lets through points ~1 m past an
-    # edge); the planar test on lon/lat makes the box exactly the OGC one.
-    return and_(
-        inside_bbox(column, min_long, min_lat, max_long, max_lat),
-        func.ST_Intersects(cast(column, Geometry),
-                           envelope(min_long, min_lat, max_long, max_lat)),
-    )
-
-
 def covers_point(area: Any, lat: float, long: float) -> ColumnElement[bool]:
     """A polygon column covers the point (boundary points included)."""
     return func.ST_Covers(area, func.ST_SetSRID(func.ST_MakePoint(long, lat), WGS84))
 
+
+
+# Metres per degree of latitude at its smallest (the equator): a box of radius / this many
+# degrees always holds the circle.
+_METRES_PER_DEGREE_MIN = 110_574.0
+
+
+def geometry_within_radius(column: Any, lat: float, long: float,
+                           radius_m: float) -> ColumnElement[bool]:
+    """A geometry(4326) column within radius_m metres (on the spheroid) of the point: a box
+    test the column's GiST index serves, then the exact distance in metres."""
+    centre = func.ST_SetSRID(func.ST_MakePoint(long, lat), WGS84)
+    degrees_lat = radius_m / _METRES_PER_DEGREE_MIN
+    cos_lat = max(math.cos(math.radians(min(abs(lat) + degrees_lat, 89.9))), 1e-6)
+    return and_(
+        column.op("&&")(func.ST_Expand(centre, degrees_lat / cos_lat, degrees_lat)),
+        func.ST_DWithin(cast(column, Geography), point_geography(lat, long), radius_m),
+    )
+
+
+def geometry_distance_m(column: Any, lat: float, long: float) -> ColumnElement[float]:
+    """Metres on the spheroid from a geometry(4326) column to the point."""
+    return func.ST_Distance(cast(column, Geography), point_geography(lat, long))
+
+
+def geometry_in_bbox(column: Any, min_long: float, min_lat: float, max_long: float,
+                     max_lat: float) -> ColumnElement[bool]:
+    """Exactly inside the lon/lat box, edges included (the one bbox semantics), on the
+    column's GiST index."""
+    return func.ST_Intersects(column, envelope(min_long, min_lat, max_long, max_lat))

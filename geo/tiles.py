@@ -1,7 +1,8 @@
 """Mapbox vector tiles of requests: ST_TileEnvelope + ST_AsMVTGeom + ST_AsMVT.
 
 Every SRID is an integer: a text SRID in ST_Transform measured about 10,000 times slower
-(issue 5). High zooms read the indexed, generated location_3857 column and carry every public
+(issue 5). High zooms read the indexed public_point_3857 column (the published point,
+generated from the stored public form: none for hidden requests) and carry every public
 point, with no feature cap that would silently drop the newest requests. Low zooms read the
 pre-aggregated grid (the request_tile_grid materialized view, refreshed by `tiles refresh`)
 instead of aggregating every point of the city on each request.
@@ -20,9 +21,6 @@ BUFFER = 64  # tile units kept beyond the edge so symbols are not cut
 GRID_MAX_ZOOM = 11  # up to here tiles come from the grid
 MAX_ZOOM = 22
 LAYER = "requests"
-# A block-snapped point lies up to ~0.0005 degrees (< 250 m in Web Mercator below 80°
-# latitude) from its stored location: the index test on location_3857 is widened by this.
-SNAP_MARGIN_M = 250.0
 
 # Only the module's own constants are formatted into these statements; every value from a
 # request is a bound parameter.
@@ -31,18 +29,12 @@ WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS envelope),
 public_points AS (
     SELECT sr.id, s.service_code, sr.status,
            to_char(timezone(j.timezone, sr.requested_at), 'YYYY-MM-DD') AS requested,
-           CASE WHEN s.public_location = 'block'
-                THEN ST_Transform(ST_SetSRID(ST_MakePoint(
-                         (floor(ST_X(sr.location::geometry) / :grid) + 0.5) * :grid,
-                         (floor(ST_Y(sr.location::geometry) / :grid) + 0.5) * :grid),
-                         4326), {WEB_MERCATOR})
-                ELSE sr.location_3857 END AS geom
+           sr.public_point_3857 AS geom
     FROM service_requests sr
     JOIN services s ON s.id = sr.service_id
     JOIN jurisdictions j ON j.id = sr.jurisdiction_id
     CROSS JOIN bounds
-    WHERE s.public_location <> 'hidden'
-      AND sr.location_3857 && ST_Expand(bounds.envelope, :margin)
+    WHERE sr.public_point_3857 && ST_Expand(bounds.envelope, :margin)
 ),
 features AS (
     SELECT id, service_code, status, requested,
@@ -89,14 +81,14 @@ def tile_in_range(z: int, x: int, y: int) -> bool:
     return 0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
 
 
-def request_tile(session: DbSession, z: int, x: int, y: int, block_grid: float) -> bytes:
+def request_tile(session: DbSession, z: int, x: int, y: int) -> bytes:
     """The MVT bytes of one tile: grid cells with counts up to GRID_MAX_ZOOM, every public
     point (id, service_code, status, requested date) above."""
     if z <= GRID_MAX_ZOOM:
         return bytes(session.scalar(GRID_TILE, {"z": z, "x": x, "y": y}) or b"")
     tile_width = 2 * WEB_MERCATOR_HALF_WORLD / 2**z
-    margin = tile_width * BUFFER / EXTENT + SNAP_MARGIN_M
-    return bytes(session.scalar(POINTS_TILE, {"z": z, "x": x, "y": y, "grid": block_grid,
+    margin = tile_width * BUFFER / EXTENT
+    return bytes(session.scalar(POINTS_TILE, {"z": z, "x": x, "y": y,
                                               "margin": margin}) or b"")
 
 

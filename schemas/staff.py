@@ -156,6 +156,14 @@ class ReassignFormSchema(Schema):
     service_code = fields.String()
 
 
+class LocationReleaseFormSchema(Schema):
+    """POST /requests/{id}/location-release."""
+
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                         metadata={"description": "Why the precision may loosen (kept in the "
+                                                  "request's history)"})
+
+
 class EscalationFormSchema(Schema):
     """POST /requests/{id}/escalations."""
 

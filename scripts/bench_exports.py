@@ -14,7 +14,8 @@ from sqlalchemy.dialects import postgresql
 from app import create_app
 from app.extensions import db
 from app.lookups import resolve_jurisdiction
-from app.public.queries import PublicFilters, export_query
+from app.reads.filters import RequestFilters
+from app.reads.requests import export_query
 
 
 def _maxrss_mb() -> float:
@@ -37,7 +38,7 @@ def main() -> None:
     client = app.test_client()
     with app.app_context():
         jurisdiction = resolve_jurisdiction(db.session, None)
-        statement = export_query(jurisdiction, PublicFilters(), "csv")
+        statement = export_query(jurisdiction, RequestFilters(), "csv")
         sql = str(statement.compile(dialect=postgresql.dialect(),
                                     compile_kwargs={"literal_binds": True}))
         raw = db.engine.raw_connection()

@@ -39,8 +39,9 @@ def main(rows: int) -> None:
     from app import create_app
     from app.extensions import db
     from app.models import Service
-    from app.open311.extensions import Circle, ExtensionFilters
-    from app.open311.queries import RequestFilters, list_query
+    from app.open311.params import Paging, list_query
+    from app.operations.public_form import refresh_public_forms
+    from app.reads.filters import Circle, RequestFilters
     from app.operations.catalog import load_catalog
     from app.operations.duplicates import find_nearby_open, nearby_open_query
 
@@ -67,17 +68,17 @@ def main(rows: int) -> None:
                                             42.01 + random() * 0.07), 4326)::geography
                 FROM generate_series(1, :rows), services s WHERE s.id = :service_id
             """), {"rows": rows, "service_id": pothole.id})
+            refresh_public_forms(db.session)
             db.session.commit()
             db.session.execute(sa.text("ANALYZE service_requests"))
             print(f"inserted {rows} requests in {time.monotonic() - started:.1f} s")
             now = datetime.now(UTC)
-            radius = RequestFilters(extension=ExtensionFilters(circle=Circle(42.04, -87.7, 500)))
-            bbox = RequestFilters(extension=ExtensionFilters(bbox=(-87.705, 42.035,
-                                                                   -87.695, 42.045)))
+            radius = RequestFilters(circle=Circle(42.04, -87.7, 500))
+            bbox = RequestFilters(bbox=(-87.705, 42.035, -87.695, 42.045))
             print(f"radius 500 m, EXPLAIN ANALYZE: "
-                  f"{explain_ms(db.session, list_query(jurisdiction, radius)):.2f} ms")
+                  f"{explain_ms(db.session, list_query(jurisdiction, radius, Paging())):.2f} ms")
             print(f"bbox ~800x1100 m, EXPLAIN ANALYZE: "
-                  f"{explain_ms(db.session, list_query(jurisdiction, bbox)):.2f} ms")
+                  f"{explain_ms(db.session, list_query(jurisdiction, bbox, Paging())):.2f} ms")
             print(f"nearby 40 m, EXPLAIN ANALYZE: "
                   f"{explain_ms(db.session, nearby_open_query(pothole, 42.04, -87.7, now)):.2f}"
                   " ms")

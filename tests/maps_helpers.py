@@ -7,6 +7,7 @@ import mapbox_vector_tile
 from sqlalchemy import insert
 
 from app.models import ServiceRequest
+from app.operations.public_form import refresh_public_forms
 
 EXTENT = 4096
 
@@ -53,3 +54,5 @@ def insert_points(session, service, points: list[tuple[float, float]], **columns
         for lat, long in points
     ]
     session.execute(insert(ServiceRequest), rows)
+    # Written in SQL, past the flush hook: their public form is computed as the demo's is.
+    refresh_public_forms(session, service_id=service.id)

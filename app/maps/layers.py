@@ -1,40 +1,24 @@
-"""What the map layers show: the public columns of requests and districts as SQL expressions,
-and the queryables a filter may name. Public data only: `reporters` is never joined, locations
-go through app.redaction.public_geometry_sql and free text through mask_text_sql."""
+"""What the map layers show: the public projection of requests (app.reads.projection) and the
+districts, and the queryables a filter may name, all over the stored public form."""
 
 from typing import Any
 
 from sqlalchemy import Select, String, cast, select
-from sqlalchemy.orm import aliased
 
 from app.maps.cql import BOOLEAN, DATETIME, GEOMETRY, NUMBER, STRING, Queryable
 from app.models import Department, District, Jurisdiction, Service, ServiceRequest
-from app.redaction import BLOCK_GRID_DEGREES, public_geometry_sql
-from app.redaction import mask_text_sql as masked
+from app.reads.projection import PublicDistrict, public_sql
+from app.reads.projection import requests_from as projection_from
 from geo.features import as_feature, iso8601_local
 
-RequestDistrict = aliased(District, name="request_district")
-
-# A snapped point lies at most half a grid cell from the stored one in each axis: the bbox
-# index test is widened by that (and 1 cm for rounding) so that it never drops a feature the
-# exact test would keep. Every degree of margin is rows read from the heap and thrown away: a
-# full cell made the index return six times the rows of a small downtown bbox.
-BLOCK_INDEX_MARGIN = BLOCK_GRID_DEGREES / 2 + 1e-7
-
-REQUEST_GEOMETRY = public_geometry_sql(ServiceRequest.location, Service.public_location)
+REQUEST_GEOMETRY = ServiceRequest.public_point
 REQUEST_STATUSES = ("open", "closed")
 
 
 def requests_from() -> Select:
     """Every request with what its public properties need (no reporter)."""
-    return (
-        select(ServiceRequest.id)
-        .select_from(ServiceRequest)
-        .join(Service, Service.id == ServiceRequest.service_id)
-        .join(Jurisdiction, Jurisdiction.id == ServiceRequest.jurisdiction_id)
-        .outerjoin(Department, Department.id == ServiceRequest.department_id)
-        .outerjoin(RequestDistrict, RequestDistrict.id == ServiceRequest.district_id)
-    )
+    return projection_from(ServiceRequest.id).join(
+        Jurisdiction, Jurisdiction.id == ServiceRequest.jurisdiction_id)
 
 
 def _local(timestamp: Any) -> Any:
@@ -48,9 +32,9 @@ REQUEST_PROPERTIES: dict[str, Any] = {
     "service_name": Service.service_name,
     "agency_responsible": Department.name,
     "status": ServiceRequest.status,
-    "status_notes": masked(ServiceRequest.status_notes),
-    "description": masked(ServiceRequest.description),
-    "district": RequestDistrict.code,
+    "status_notes": public_sql("status_notes"),
+    "description": public_sql("description"),
+    "district": PublicDistrict.code,
     "vote_count": ServiceRequest.vote_count,
     "requested_datetime": _local(ServiceRequest.requested_at),
     "updated_datetime": _local(ServiceRequest.updated_at),
@@ -70,8 +54,8 @@ REQUEST_QUERYABLES: dict[str, Queryable] = {
     "service_name": Queryable(Service.service_name, STRING, "Service type name"),
     "agency_responsible": Queryable(Department.name, STRING, "Department in charge"),
     "status": Queryable(ServiceRequest.status, STRING, "open or closed", REQUEST_STATUSES),
-    "description": Queryable(masked(ServiceRequest.description), STRING, "What was reported"),
-    "district": Queryable(RequestDistrict.code, STRING, "Council district code"),
+    "description": Queryable(public_sql("description"), STRING, "What was reported (masked)"),
+    "district": Queryable(PublicDistrict.code, STRING, "Council district code (as published)"),
     "vote_count": Queryable(ServiceRequest.vote_count, NUMBER, "Residents who said 'me too'"),
     "requested_datetime": Queryable(ServiceRequest.requested_at, DATETIME, "When filed"),
     "updated_datetime": Queryable(ServiceRequest.updated_at, DATETIME, "Last change"),

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.maps import layers, ogc_blp
 from app.maps.cql import parse_filter
 from app.models import District, Jurisdiction, Service, ServiceRequest
+from app.reads.filters import RequestFilters, TimeRange, conditions, require_known
 from geo.features import count_matched, extent_of, feature_collection, intersects_bbox
 from schemas.maps import FormatArgsSchema, ItemsArgsSchema, RequestItemsArgsSchema
 
@@ -229,25 +230,24 @@ def _items(collection_id: str, matching, feature, sort_key, args: dict) -> Respo
     return _geojson(db.session.scalar(statement))
 
 
-def request_conditions(args: dict) -> list[Any]:
-    """SQL conditions for the items parameters of the requests collection."""
-    conditions: list[Any] = []
-    if "bbox" in args:
-        conditions.append(intersects_bbox(layers.REQUEST_GEOMETRY, ServiceRequest.location,
-                                          tuple(args["bbox"]), layers.BLOCK_INDEX_MARGIN))
+def request_filters(args: dict) -> RequestFilters:
+    """The items parameters of the requests collection as the one filter set (over every
+    jurisdiction); `datetime` bounds requested_datetime, both ends included."""
+    if args.get("service_code"):
+        require_known("service_code", args["service_code"], list(db.session.scalars(
+            select(Service.service_code).distinct())))
+    ranges = []
     if "datetime" in args:
         start, end = args["datetime"]
-        if start is not None:
-            conditions.append(ServiceRequest.requested_at >= start)
-        if end is not None:
-            conditions.append(ServiceRequest.requested_at <= end)
-    if args.get("service_code"):
-        conditions.append(Service.service_code.in_(args["service_code"]))
-    if "status" in args:
-        conditions.append(ServiceRequest.status == args["status"])
-    if "filter" in args:
-        conditions.append(parse_filter(args["filter"], layers.REQUEST_QUERYABLES))
-    return conditions
+        ranges.append(TimeRange("requested_at", start, end, before_inclusive=True))
+    return RequestFilters(
+        service_codes=args.get("service_code", []),
+        statuses=[args["status"]] if "status" in args else [],
+        bbox=tuple(args["bbox"]) if "bbox" in args else None,
+        ranges=ranges,
+        extra=[parse_filter(args["filter"], layers.REQUEST_QUERYABLES)]
+        if "filter" in args else [],
+    )
 
 
 @ogc_blp.route("/collections/requests/items")
@@ -259,7 +259,7 @@ class RequestItems(MethodView):
     def get(self, args: dict):
         """Requests, oldest id first, filtered by bbox, datetime (requested), service_code,
         status and a CQL2 text `filter`."""
-        matching = layers.requests_from().where(*request_conditions(args))
+        matching = layers.requests_from().where(*conditions(None, request_filters(args)))
         return _items("requests", matching, layers.REQUEST_FEATURE, ServiceRequest.id, args)
 
 

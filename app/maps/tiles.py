@@ -13,7 +13,6 @@ from app import formats
 from app.exceptions import BadRequest
 from app.extensions import db
 from app.maps import tiles_blp
-from app.redaction import BLOCK_GRID_DEGREES
 from geo.tiles import (
     GRID_MAX_ZOOM,
     LAYER,
@@ -88,11 +87,11 @@ def point_tile(z: int, x: int, y: int) -> bytes:
     """A point tile from the cache when the data has not changed since it was built."""
     cache = tile_cache()
     if cache is None:
-        return request_tile(db.session, z, x, y, BLOCK_GRID_DEGREES)
+        return request_tile(db.session, z, x, y)
     stamp = data_stamp(db.session)
     body = cache.get((z, x, y), stamp)
     if body is None:
-        body = request_tile(db.session, z, x, y, BLOCK_GRID_DEGREES)
+        body = request_tile(db.session, z, x, y)
         cache.put((z, x, y), stamp, body)
     return body
 
@@ -114,10 +113,7 @@ class RequestTile(MethodView):
             raise BadRequest(f"z must be between 0 and {MAX_ZOOM}")
         if x >= 2**z or y >= 2**z:
             raise BadRequest(f"x and y must be between 0 and {2**z - 1} at zoom {z}")
-        if z <= GRID_MAX_ZOOM:
-            body = request_tile(db.session, z, x, y, BLOCK_GRID_DEGREES)
-        else:
-            body = point_tile(z, x, y)
+        body = request_tile(db.session, z, x, y) if z <= GRID_MAX_ZOOM else point_tile(z, x, y)
         etag = hashlib.blake2b(body, digest_size=16).hexdigest()
         max_age = GRID_TILE_MAX_AGE if z <= GRID_MAX_ZOOM else POINT_TILE_MAX_AGE
         response = Response(body, content_type=MVT)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Computed,
     DateTime,
     ForeignKey,
@@ -39,6 +40,10 @@ class ServiceRequest(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_service_requests_location_3857", "location_3857", postgresql_using="gist"),
+        # Every public spatial filter and tile reads the published point, never `location`.
+        Index("ix_service_requests_public_point", "public_point", postgresql_using="gist"),
+        Index("ix_service_requests_public_point_3857", "public_point_3857",
+              postgresql_using="gist"),
         Index("ix_service_requests_jurisdiction_requested", "jurisdiction_id", "requested_at",
               "id"),
         Index("ix_service_requests_jurisdiction_updated", "jurisdiction_id", "updated_at"),
@@ -89,14 +94,37 @@ class ServiceRequest(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalation_reason: Mapped[str | None] = mapped_column(String(32))
     vote_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The public form (app.redaction.public_form), stored by every write
+    # (app/operations/public_form.py): the only columns public surfaces read besides ids,
+    # statuses, dates and counts.
+    # The strictest public_location this request ever had (see operations/public_form.py).
+    public_location: Mapped[str] = mapped_column(String(8), server_default="exact")
+    public_description: Mapped[str | None] = mapped_column(Text)
+    public_status_notes: Mapped[str | None] = mapped_column(Text)
+    public_address: Mapped[str | None] = mapped_column(Text)
+    public_address_id: Mapped[str | None] = mapped_column(String(100))
+    public_zipcode: Mapped[str | None] = mapped_column(String(16))
+    public_point: Mapped[Any | None] = mapped_column(
+        Geometry("POINT", 4326, spatial_index=False), nullable=True
+    )
+    public_point_3857: Mapped[Any | None] = mapped_column(
+        Geometry("POINT", 3857, spatial_index=False),
+        Computed("ST_Transform(public_point, 3857)", persisted=True),
+    )
+    public_district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    public_listed: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    public_attributes: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, server_default=text("'{}'::jsonb"))
+    # Full-text search runs over the masked text only: searching for an email or a phone
+    # number must not find the request whose output masks it.
     search_vector: Mapped[Any] = mapped_column(
         TSVECTOR,
-        Computed("to_tsvector('english', coalesce(description, ''))", persisted=True),
+        Computed("to_tsvector('english', coalesce(public_description, ''))", persisted=True),
     )
 
     service: Mapped[Service] = relationship()
     department: Mapped[Department | None] = relationship()
-    district: Mapped[District | None] = relationship()
+    district: Mapped[District | None] = relationship(foreign_keys=[district_id])
     reporter: Mapped["Reporter | None"] = relationship(back_populates="service_request")
     duplicate_of: Mapped["ServiceRequest | None"] = relationship(remote_side=[id])
     updates: Mapped[list["RequestUpdate"]] = relationship(
@@ -142,6 +170,8 @@ class RequestUpdate(Base):
     state_code: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str | None] = mapped_column(Text)
     public: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The description as the public reads it (app.redaction.public_text); NULL when internal.
+    public_description: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
 
     service_request: Mapped[ServiceRequest] = relationship(back_populates="updates")
@@ -181,6 +211,8 @@ class Survey(Base):
     """The satisfaction survey sent on closure; answered once."""
 
     __tablename__ = "surveys"
+    # The city's scale: 1 unsatisfied, 2 neutral, 3 satisfied (app.workflow.RATING_*).
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 3", name="rating_scale"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     service_request_id: Mapped[int] = mapped_column(

@@ -1,26 +1,19 @@
-"""Model rows as GeoReport v2 documents, after the public redaction rules."""
+"""GeoReport v2 documents, built from the stored public form (app.reads.projection)."""
 
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 from flask import Response
-from sqlalchemy import Text, cast, func, select, true
+from sqlalchemy import Text, cast, func
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from app import formats
-from app.db import DbSession
-from app.models import Department, Service, ServiceRequest
-from app.redaction import (
-    mask_text_sql,
-    public_address_id_sql,
-    public_address_sql,
-    public_lat_long_sql,
-    public_zipcode_sql,
-)
+from app.models import Service
+from app.reads.projection import public_sql
 from geo.features import sql_string
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
@@ -65,44 +58,18 @@ def service_definition(service: Service) -> dict[str, Any]:
 NUMBER_FIELDS = ("lat", "long")
 
 
+# GeoReport v2's order of the fields of a request.
+OPEN311_FIELDS = ("service_request_id", "status", "status_notes", "service_name", "service_code",
+                  "description", "agency_responsible", "service_notice", "requested_datetime",
+                  "updated_datetime", "expected_datetime", "address", "address_id", "zipcode",
+                  "lat", "long", "media_url")
+
+
 def request_fields() -> list[tuple[str, Any]]:
-    """GET requests: (name, SQL text after the public redaction rules) per field, in order;
+    """GET requests: (name, SQL text of the public projection) per field, in the spec's order;
     dates to the second in the zone set by write_dates_in, numbers as Python writes floats."""
-    policy = Service.public_location
-    lat, long = public_lat_long_sql(ServiceRequest.location, policy)
-    return [
-        ("service_request_id", cast(ServiceRequest.id, Text)),
-        ("status", ServiceRequest.status),
-        ("status_notes", mask_text_sql(ServiceRequest.status_notes)),
-        ("service_name", Service.service_name),
-        ("service_code", Service.service_code),
-        ("description", mask_text_sql(ServiceRequest.description)),
-        ("agency_responsible", Department.name),
-        ("service_notice", ServiceRequest.service_notice),
-        ("requested_datetime", local_datetime_sql(ServiceRequest.requested_at)),
-        ("updated_datetime", local_datetime_sql(ServiceRequest.updated_at)),
-        ("expected_datetime", local_datetime_sql(ServiceRequest.deadline)),
-        ("address", public_address_sql(ServiceRequest.address, policy)),
-        ("address_id", public_address_id_sql(ServiceRequest.address, ServiceRequest.address_id,
-                                             policy)),
-        ("zipcode", public_zipcode_sql(ServiceRequest.zipcode, policy)),
-        ("lat", float_text(lat)),
-        ("long", float_text(long)),
-        # PostgreSQL arrays count from 1; an empty array gives NULL.
-        ("media_url", ServiceRequest.media_urls[1]),
-    ]
-
-
-def local_datetime_sql(timestamp: Any) -> ColumnElement[str]:
-    """SQL: a timestamp as app.datetimes.w3c writes it, in the transaction's TimeZone."""
-    return func.to_char(timestamp, sql_string('YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), type_=Text)
-
-
-def write_dates_in(session: DbSession, timezone: str) -> None:
-    """Set the transaction's TimeZone to the jurisdiction's, for local_datetime_sql: one
-    to_char per date instead of converting and computing the offset in SQL (a quarter of the
-    document's cost). SET LOCAL: it ends with the request's transaction."""
-    session.execute(select(func.set_config(sql_string("TimeZone"), timezone, true())))
+    return [(name, float_text(public_sql(name)) if name in NUMBER_FIELDS else public_sql(name))
+            for name in OPEN311_FIELDS]
 
 
 def float_text(value: ColumnElement[float]) -> ColumnElement[str]:
@@ -128,7 +95,7 @@ def request_json_sql() -> ColumnElement[str]:
 @cache
 def request_xml_sql() -> ColumnElement[str]:
     """SQL: one request as a `<request>` element; every field is present, empty when null, as
-    app.formats writes it. Control characters are left for xml_list to drop; see
+    app.formats writes it (the public texts hold no character XML forbids); see
     write_dates_in."""
     fields = [(name, func.coalesce(value, sql_string("")))
               for name, value in request_fields()]

@@ -16,9 +16,8 @@ from app.extensions import db
 from app.lookups import resolve_jurisdiction
 from app.models import RequestUpdate
 from app.open311 import blp
-from app.open311.queries import MAX_RESULTS, date_window
+from app.open311.params import MAX_RESULTS, date_window
 from app.operations.access import find_api_key
-from app.redaction import mask_text
 from schemas.fields import W3CDateTime
 from schemas.open311 import Open311ArgsSchema, Open311ErrorSchema
 
@@ -86,7 +85,7 @@ def _entry(row: Any, zone: ZoneInfo) -> dict[str, Any]:
         "service_request_id": str(update.service_request_id),
         "status": fms_status(state, update.state_code),
         "updated_datetime": w3c(update.created_at, zone),
-        "description": mask_text(update.description) or fallback,
+        "description": update.public_description or fallback,
         "media_url": "",
         "external_status_code": update.state_code,
     }

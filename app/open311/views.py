@@ -2,7 +2,6 @@
 
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, request
 from flask.views import MethodView
@@ -10,17 +9,18 @@ from sqlalchemy import ARRAY, BigInteger, Select, cast, func, select
 from werkzeug.datastructures import MultiDict
 
 from app import formats
-from app.datetimes import localize
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.lookups import resolve_jurisdiction
 from app.media import media_url, uploaded_photos
 from app.models import Jurisdiction, Service, ServiceRequest
-from app.open311 import blp, extensions, queries, render
+from app.open311 import blp, extensions, params, render
 from app.operations import idempotency
 from app.operations.access import find_api_key
 from app.operations.photos import photo_name, store_photo
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
+from app.reads import requests as reads
+from app.reads.filters import RequestFilters
 from schemas.open311 import (
     DiscoverySchema,
     Open311ErrorSchema,
@@ -146,7 +146,7 @@ def request_documents(query: Select, timezone: str, fmt: str, extended: bool,
         entries = extensions.extended_entries(db.session, query, timezone)
         return len(entries), formats.render(entries, fmt, root="service_requests",
                                             item="request")
-    render.write_dates_in(db.session, timezone)
+    reads.write_dates_in(db.session, timezone)
     column = render.request_json_sql() if fmt == "json" else render.request_xml_sql()
     if by_id_from is not None:
         query = _page_by_id(query, by_id_from)
@@ -175,19 +175,12 @@ class ServiceRequests(MethodView):
     def get(self, args: dict, fmt: str):
         """Requests, newest first, at most 1000, by default from the last 90 days."""
         jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
-        zone = ZoneInfo(jurisdiction.timezone)
-        filters = queries.RequestFilters(
-            service_request_ids=args.get("service_request_id", []),
-            service_codes=args.get("service_code", []),
-            statuses=args.get("status", []),
-            start_date=localize(args["start_date"], zone) if "start_date" in args else None,
-            end_date=localize(args["end_date"], zone) if "end_date" in args else None,
-            extension=extensions.extension_filters(args, zone),
-        )
-        _, document = request_documents(queries.list_query(jurisdiction, filters),
-                                        jurisdiction.timezone, fmt, filters.extension.extended,
-                                        by_id_from=queries.base_query(jurisdiction)
-                                        if filters.extension.circle else None)
+        filters, paging = params.request_filters(db.session, jurisdiction, args)
+        by_id_from = (reads.matching(jurisdiction, RequestFilters(), ServiceRequest.id)
+                      if filters.circle else None)
+        _, document = request_documents(params.list_query(jurisdiction, filters, paging),
+                                        jurisdiction.timezone, fmt, paging.extended,
+                                        by_id_from=by_id_from)
         return document
 
     @blp.arguments(SubmitFormSchema, location="form")
@@ -257,7 +250,7 @@ class ServiceRequestById(MethodView):
         """A list holding the one request (the spec's shape)."""
         jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
         extended = args.get("extensions", False)
-        query = queries.one_query(jurisdiction, service_request_id, extended)
+        query = params.one_query(jurisdiction, service_request_id, extended)
         found, document = (0, None) if query is None else request_documents(
             query, jurisdiction.timezone, fmt, extended)
         if not found:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.db import DbSession
 from app.models import Department, Jurisdiction, Service, ServiceAttribute, StateCode
+from app.operations.public_form import refresh_public_forms
 from schemas.catalog import CatalogSchema, flatten_errors
 
 
@@ -108,6 +109,8 @@ def load_catalog(session: DbSession, path: Path) -> tuple[Jurisdiction, bool]:
     jurisdiction.timezone = spec["timezone"]
     jurisdiction.boundary = from_shape(boundary, srid=4326) if boundary is not None else None
     holidays = spec["holidays"] or {}
+    # The country is the phone numbering the public texts were masked in.
+    country_changed = jurisdiction.holiday_country != holidays.get("country")
     jurisdiction.holiday_country = holidays.get("country")
     jurisdiction.holiday_subdivision = holidays.get("subdivision")
     jurisdiction.holiday_extra = list(holidays.get("extra") or [])
@@ -116,9 +119,16 @@ def load_catalog(session: DbSession, path: Path) -> tuple[Jurisdiction, bool]:
     session.flush()
 
     departments = _upsert_departments(session, jurisdiction.id, data["departments"])
-    _upsert_services(session, jurisdiction.id, data["services"], departments)
+    policy_changed = _upsert_services(session, jurisdiction.id, data["services"], departments)
     _upsert_state_codes(session, jurisdiction.id, data["state_codes"])
     session.flush()
+    # Requests already stored take a stricter public_location now (a looser one only through
+    # a staff release: see operations/public_form.py).
+    if country_changed:
+        refresh_public_forms(session, jurisdiction_id=jurisdiction.id)
+    else:
+        for service_id in policy_changed:
+            refresh_public_forms(session, service_id=service_id)
     return jurisdiction, True
 
 
@@ -142,7 +152,10 @@ def _upsert_departments(session: DbSession, jurisdiction_id: str, specs: list[di
 
 
 def _upsert_services(session: DbSession, jurisdiction_id: str, specs: list[dict],
-                     departments: dict[str, Department]) -> None:
+                     departments: dict[str, Department]) -> list[int]:
+    """Create or update the services; returns the ids of those whose public_location
+    changed."""
+    policy_changed = []
     existing = {
         s.service_code: s
         for s in session.scalars(select(Service).where(Service.jurisdiction_id == jurisdiction_id))
@@ -168,6 +181,8 @@ def _upsert_services(session: DbSession, jurisdiction_id: str, specs: list[dict]
         service.duplicate_radius_m = duplicates.get("radius_m")
         service.duplicate_window_days = duplicates.get("window_days")
         service.expire_after_days = spec["expire_after_days"]
+        if service.id is not None and service.public_location != spec["public_location"]:
+            policy_changed.append(service.id)
         service.public_location = spec["public_location"]
         service.restricted_to = spec["restricted_to"]
         service.translations = spec["translations"]
@@ -178,6 +193,7 @@ def _upsert_services(session: DbSession, jurisdiction_id: str, specs: list[dict]
         if code not in listed:
             # Kept for the history of its requests; no longer offered.
             service.active = False
+    return policy_changed
 
 
 def _sync_attributes(service: Service, specs: list[dict]) -> None:

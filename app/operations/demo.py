@@ -31,6 +31,7 @@ from app.db import DbSession
 from app.models import Address, Jurisdiction, Service, ServiceRequest
 from app.operations.catalog import load_catalog
 from app.operations.places import load_addresses, load_districts
+from app.operations.public_form import refresh_public_forms
 from app.operations.submit import work_calendar
 from app.workflow import DEFAULT_STATE_CODES
 from geo.tiles import refresh_grid
@@ -357,8 +358,8 @@ WHERE counted.service_request_id = r.id AND r.jurisdiction_id = :jurisdiction_id
 SURVEYS_SQL = f"""
 INSERT INTO surveys (service_request_id, token_hash, created_at, rating, responded_at)
 SELECT r.id, md5(:seed || '-survey-' || r.id), r.closed_at,
-       -- Mostly satisfied, some angry: ratings skew to 4 and 5.
-       least(5, 1 + floor(5 * sqrt((extract(microseconds FROM r.requested_at)::bigint / 100
+       -- The city's scale, 1 to 3: mostly satisfied (3), some angry (1).
+       least(3, 1 + floor(3 * sqrt((extract(microseconds FROM r.requested_at)::bigint / 100
                                     % 1000) / 1000.0)))::smallint,
        least(:now, r.closed_at + interval '20 hours')
 FROM service_requests AS r
@@ -590,6 +591,8 @@ def load_demo(session: DbSession, count: int = 3000, seed: int = 311, force: boo
     session.execute(text(VOTE_COUNTS_SQL), common)
     session.execute(text(SURVEYS_SQL), {**common, "survey_percent": SURVEY_PERCENT})
     session.execute(text(REPORTERS_SQL), {**common, "reporter_percent": REPORTER_PERCENT})
+    # The rows above were written in SQL: their public form is computed by the one function.
+    refresh_public_forms(session, jurisdiction_id=jurisdiction.id)
     session.execute(text("ANALYZE service_requests"))
     # Low-zoom tiles read the pre-aggregated grid: build it for the new requests.
     refresh_grid(session)

@@ -2,26 +2,21 @@
 autocomplete (the "location box")."""
 
 from datetime import UTC, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import select
 
 from app import formats
-from app.datetimes import w3c
 from app.exceptions import NotFound
 from app.extensions import db
 from app.lookups import resolve_jurisdiction
 from app.models import ServiceRequest
-from app.operations.duplicates import NearbyRequest, find_nearby_open
 from app.operations.locations import search_addresses
 from app.operations.submit import find_service
 from app.operations.votes import cast_vote, voter_identity
 from app.public import blp
-from app.redaction import EXACT, mask_text, public_lat_long
-from geo.points import distance_between_m, lat_long_of
+from app.reads.requests import nearby_open
 from schemas.pins import (
     AddressArgsSchema,
     AddressSchema,
@@ -30,35 +25,6 @@ from schemas.pins import (
     VoteFormSchema,
     VoteResultSchema,
 )
-
-
-def nearby_entry(nearby: NearbyRequest, lat: float, long: float, policy: str,
-                 zone: ZoneInfo) -> dict[str, Any]:
-    """One open case as the public may see it. The distance is to the public location: a
-    true distance from several pins would give away a `block` or `hidden` point."""
-    service_request = nearby.service_request
-    point = service_request.location
-    true_lat, true_long = (None, None) if point is None else lat_long_of(point)
-    public_lat, public_long = public_lat_long(true_lat, true_long, policy)
-    if policy == EXACT:
-        distance: float | None = nearby.distance_m
-    elif public_lat is not None and public_long is not None:
-        distance = distance_between_m(lat, long, public_lat, public_long)
-    else:
-        distance = None
-    return {
-        "service_request_id": str(service_request.id),
-        "service_code": service_request.service.service_code,
-        "status": service_request.status,
-        "requested_datetime": w3c(service_request.requested_at, zone),
-        "description": mask_text(service_request.description),
-        "votes": service_request.vote_count,
-        "duplicate_of": (str(service_request.duplicate_of_id)
-                         if service_request.duplicate_of_id else None),
-        "distance_m": None if distance is None else round(distance, 1),
-        "lat": public_lat,
-        "long": public_long,
-    }
 
 
 @blp.route("/nearby")
@@ -73,11 +39,12 @@ class NearbyOpenRequests(MethodView):
         jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
         service = find_service(db.session, jurisdiction, args["service_code"])
         lat, long = args["lat"], args["long"]
-        found = find_nearby_open(db.session, service, lat, long, datetime.now(UTC))
-        zone = ZoneInfo(jurisdiction.timezone)
-        return formats.json_response(
-            [nearby_entry(nearby, lat, long, service.public_location, zone) for nearby in found]
-        )
+        rows = nearby_open(db.session, jurisdiction, service, lat=lat, long=long,
+                           now=datetime.now(UTC))
+        return formats.json_response([
+            {**row._asdict(), "distance_m": float(row.distance_m),
+             "duplicate_of": str(row.duplicate_of) if row.duplicate_of else None}
+            for row in rows])
 
 
 @blp.route("/requests/<service_request_id>/votes")

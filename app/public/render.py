@@ -1,4 +1,4 @@
-"""Public API documents from query rows, after app.redaction's rules."""
+"""Public API documents from rows of the one read path (stored public form)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -6,51 +6,30 @@ from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 from app.datetimes import w3c
-from app.models import RequestUpdate
-from app.redaction import mask_text, public_address, public_lat_long, public_zipcode
+from app.reads.requests import PUBLIC_API_FIELDS
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
-def public_request(row: Any, zone: ZoneInfo) -> dict[str, Any]:
-    """One request (a row of queries.row_columns) as the public sees it."""
-    lat, long = public_lat_long(row.lat, row.long, row.public_location)
-    address, _ = public_address(row.address, row.address_id, row.public_location)
-    return {
-        "service_request_id": str(row.id),
-        "service_code": row.service_code,
-        "service_name": row.service_name,
-        "department": row.department_code,
-        "agency_responsible": row.department_name,
-        "district": row.district_code,
-        "status": row.status,
-        "detailed_status": row.detailed_status,
-        "state_code": row.state_code,
-        "status_notes": mask_text(row.status_notes),
-        "description": mask_text(row.description),
-        "address": address,
-        "zipcode": public_zipcode(row.zipcode, row.public_location),
-        "lat": lat,
-        "long": long,
-        "requested_datetime": w3c(row.requested_at, zone),
-        "updated_datetime": w3c(row.updated_at, zone),
-        "closed_datetime": w3c(row.closed_at, zone),
-        "expected_datetime": w3c(row.deadline, zone),
-        "vote_count": row.vote_count,
-        "media_urls": list(row.media_urls or []),
-        "duplicate_of": str(row.duplicate_of_id) if row.duplicate_of_id else None,
-    }
+def public_request(row: Any) -> dict[str, Any]:
+    """One request (a row of app.reads.requests.public_api_columns) as the public sees it:
+    the stored public form, dates already rendered in the city's zone."""
+    document = {name: getattr(row, name) for name in PUBLIC_API_FIELDS}
+    document["media_urls"] = list(row.media_urls or [])
+    document["duplicate_of"] = str(row.duplicate_of) if row.duplicate_of else None
+    return document
 
 
-def timeline_entry(update: RequestUpdate, zone: ZoneInfo) -> dict[str, Any]:
-    """A public history row; the actor (a staff email, an app's name) is never shown."""
+def timeline_entry(update: Any, zone: ZoneInfo) -> dict[str, Any]:
+    """A public history row (masked text); the actor (a staff email, an app's name) is never
+    shown."""
     return {
         "datetime": w3c(update.created_at, zone),
         "kind": update.kind,
         "from_status": update.from_status,
         "to_status": update.to_status,
         "state_code": update.state_code,
-        "description": mask_text(update.description),
+        "description": update.description,
     }
 
 

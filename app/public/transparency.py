@@ -1,6 +1,8 @@
 """Public routes (see app/public/__init__.py): requests, exports, statistics, feed, follow."""
 
 import hashlib
+import json
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -9,13 +11,15 @@ from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
 from app.datetimes import localize
-from app.exceptions import NotFound
+from app.exceptions import BadRequest, NotFound
 from app.extensions import db
 from app.http_cache import is_fresh, not_modified
 from app.lookups import resolve_jurisdiction
 from app.models import Jurisdiction, ServiceRequest
 from app.operations import subscriptions
-from app.public import blp, exports, queries, render
+from app.public import blp, exports, render
+from app.reads import requests as reads
+from app.reads.filters import Circle, RequestFilters, TimeRange, require_known_values
 from schemas.public import (
     FeedArgsSchema,
     JurisdictionArgsSchema,
@@ -39,7 +43,9 @@ STATS_METHOD = (
     "service's SLA in calendar or business days, moved forward while a request was on hold or "
     "waiting for the reporter); judged requests (sample_size) are those resolved with a "
     "deadline plus those still open past their deadline, which count as late; requests "
-    "without an SLA are not judged. satisfaction: mean rating (1 to 5) of the answered "
+    "without an SLA are not judged (the one rule, also used by the exports' on_time column and "
+    "the staff performance report; see docs/public-api.md). satisfaction: mean rating on the "
+    "city's scale of 1 (unsatisfied) to 3 (satisfied) of the answered "
     "closure surveys, with satisfaction_responses answers. low_sample: true when sample_size "
     "is under min_sample, so that a group with a handful of requests is not ranked against "
     "the others. Months are calendar months in the city's timezone, by requested_datetime."
@@ -54,42 +60,54 @@ def _zone(jurisdiction: Jurisdiction) -> ZoneInfo:
     return ZoneInfo(jurisdiction.timezone)
 
 
-def public_filters(args: dict[str, Any], zone: ZoneInfo) -> queries.PublicFilters:
-    """PublicFilters from parsed arguments; naive datetimes are the city's wall time."""
-    dates = {
-        name: localize(args[name], zone)
-        for name in ("requested_after", "requested_before", "updated_after", "updated_before",
-                     "closed_after", "closed_before")
-        if name in args
-    }
-    near = (args["lat"], args["long"], args["radius"]) if "radius" in args else None
-    return queries.PublicFilters(
+RANGES = (("requested", "requested_at"), ("updated", "updated_at"), ("closed", "closed_at"))
+
+
+def public_filters(args: dict[str, Any], zone: ZoneInfo) -> RequestFilters:
+    """The filter set from parsed arguments; naive datetimes are the city's wall time.
+    Ranges are half-open, [after, before): consecutive windows never count a request twice."""
+    ranges = []
+    for prefix, column in RANGES:
+        after, before = args.get(f"{prefix}_after"), args.get(f"{prefix}_before")
+        after = localize(after, zone) if after is not None else None
+        before = localize(before, zone) if before is not None else None
+        if after is not None and before is not None and before <= after:
+            raise BadRequest(f"the {column} range is empty: its end is not after its start")
+        if after is not None or before is not None:
+            ranges.append(TimeRange(column, after, before))
+    return RequestFilters(
         service_codes=args.get("service_code", []),
         statuses=args.get("status", []),
         departments=args.get("department", []),
         districts=args.get("district", []),
         bbox=args.get("bbox"),
-        near=near,
+        circle=Circle(args["lat"], args["long"], args["radius"]) if "radius" in args else None,
+        ranges=ranges,
         q=args.get("q"),
-        **dates,
     )
 
 
-def _jurisdiction_and_filters(args: dict[str, Any],
-                              ) -> tuple[Jurisdiction, queries.PublicFilters]:
+def _jurisdiction_and_filters(args: dict[str, Any]) -> tuple[Jurisdiction, RequestFilters]:
     jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
-    return jurisdiction, public_filters(args, _zone(jurisdiction))
+    filters = public_filters(args, _zone(jurisdiction))
+    require_known_values(db.session, jurisdiction, filters)
+    return jurisdiction, filters
+
+
+def _canonical(filters: RequestFilters) -> str:
+    """A stable text of the filters, for ETags."""
+    return json.dumps(asdict(filters), default=str, sort_keys=True)
 
 
 def request_document(jurisdiction: Jurisdiction, service_request_id: int) -> dict[str, Any]:
     """One request as the public sees it, with its public timeline; 404 when not public."""
-    row = queries.one_row(db.session, jurisdiction, service_request_id)
+    row = reads.one_row(db.session, jurisdiction, service_request_id)
     if row is None:
         raise NotFound(f"service request {service_request_id} was not found")
     zone = _zone(jurisdiction)
-    document = render.public_request(row, zone)
+    document = render.public_request(row)
     document["timeline"] = [render.timeline_entry(update, zone) for update in
-                            queries.public_timeline(db.session, service_request_id)]
+                            reads.public_timeline(db.session, [service_request_id])]
     return document
 
 
@@ -104,14 +122,14 @@ def follow_request(service_request_id: int, email: str) -> None:
     subscriptions.subscribe(db.session, service_request, email, link)
 
 
-def statistics_document(jurisdiction: Jurisdiction, filters: queries.PublicFilters,
+def statistics_document(jurisdiction: Jurisdiction, filters: RequestFilters,
                         group_by: list[str]) -> dict[str, Any]:
     """The /stats document: per group, counts, median days to close, on-time share and
     satisfaction, each with its sample size (STATS_METHOD says what each counts)."""
     groups = list(dict.fromkeys(group_by))
     minimum = current_app.config["STATS_MIN_SAMPLE"]
     rows = []
-    for row in queries.statistics(db.session, jurisdiction, filters, groups):
+    for row in reads.statistics(db.session, jurisdiction, filters, groups):
         figures = row._asdict()
         judged = figures.pop("sample_size")
         on_time = figures.pop("on_time")
@@ -138,12 +156,11 @@ class PublicRequests(MethodView):
         """Requests matching the filters, a page at a time; follow `next` until null."""
         jurisdiction, filters = _jurisdiction_and_filters(args)
         sort = args["sort"]
-        cursor = queries.Cursor.decode(args["cursor"], sort) if "cursor" in args else None
-        rows, next_cursor = queries.list_page(db.session, jurisdiction, filters, sort=sort,
+        cursor = reads.Cursor.decode(args["cursor"], sort) if "cursor" in args else None
+        rows, next_cursor = reads.list_page(db.session, jurisdiction, filters, sort=sort,
                                               cursor=cursor, limit=args["limit"])
-        zone = _zone(jurisdiction)
         document = {
-            "requests": [render.public_request(row, zone) for row in rows],
+            "requests": [render.public_request(row) for row in rows],
             "limit": args["limit"],
             "next": None,
         }
@@ -178,15 +195,15 @@ class RequestExports(MethodView):
     def get(self, args: dict[str, Any], export_format: str):
         """Every request matching the filters, newest first, streamed."""
         jurisdiction, filters = _jurisdiction_and_filters(args)
-        newest, count = queries.freshness(db.session, jurisdiction, filters)
+        newest, count = reads.freshness(db.session, jurisdiction, filters)
         # The body is streamed, so the ETag cannot hash it: it rests on what would change it.
         etag = hashlib.sha256(
-            f"{export_format}|{newest}|{count}|{jurisdiction.changed_at}|{filters.canonical()}"
+            f"{export_format}|{newest}|{count}|{jurisdiction.changed_at}|{_canonical(filters)}"
             .encode()
         ).hexdigest()[:32]
         if is_fresh(etag, newest):
             return not_modified(etag, newest)
-        statement = queries.export_query(jurisdiction, filters, export_format)
+        statement = reads.export_query(jurisdiction, filters, export_format)
         stream = exports.STREAMS[export_format](statement, jurisdiction.timezone)
         response = Response(stream_with_context(stream),
                             content_type=exports.MIMETYPES[export_format])
@@ -221,7 +238,7 @@ class RequestsFeed(MethodView):
         """The most recently changed requests matching the filters, newest first."""
         jurisdiction, filters = _jurisdiction_and_filters(args)
         zone = _zone(jurisdiction)
-        rows = queries.feed_rows(db.session, jurisdiction, filters, args["limit"])
+        rows = reads.recently_changed(db.session, jurisdiction, filters, args["limit"])
         base = _base_url()
         query_string = request.query_string.decode()
         body = render.atom_feed(
@@ -230,7 +247,7 @@ class RequestsFeed(MethodView):
             title=f"{jurisdiction.name}: service requests",
             self_url=f"{base}{request.full_path.rstrip('?')}",
             request_url=f"{base}{blp.url_prefix}/requests/{{}}",
-            entries=[render.public_request(row, zone) for row in rows],
+            entries=[render.public_request(row) for row in rows],
             zone=zone,
         )
         return Response(body, content_type="application/atom+xml; charset=utf-8")

@@ -32,6 +32,7 @@ from app.operations.closures import close_batch
 from app.operations.escalation import escalate
 from app.operations.merge import merge, unmerge
 from app.operations.notes import add_note
+from app.operations.public_form import release_location
 from app.operations.reassign import reassign
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
 from app.operations.transitions import TransitionForm, transition
@@ -42,6 +43,7 @@ from schemas.staff import (
     ClosureFormSchema,
     ClosureResultSchema,
     EscalationFormSchema,
+    LocationReleaseFormSchema,
     MergeFormSchema,
     NoteFormSchema,
     PerformanceArgsSchema,
@@ -276,6 +278,20 @@ class Reassign(MethodView):
         return _change(service_request_id, lambda service_request, actor, now: reassign(
             db.session, service_request, department_code=form.get("department"),
             service_code=form.get("service_code"), actor=actor, now=now))
+
+
+@blp.route("/requests/<service_request_id>/location-release")
+class LocationRelease(MethodView):
+    """Releasing a stricter location precision."""
+
+    @blp.arguments(LocationReleaseFormSchema)
+    @blp.response(200, StaffRequestDetailSchema)
+    def post(self, form: dict, service_request_id: str):
+        """Publish the request under its service's current public_location when that is
+        looser than the strictest it had (400 when there is nothing to release); the note is
+        kept in its history."""
+        return _change(service_request_id, lambda service_request, actor, now: release_location(
+            db.session, service_request, form["note"], actor, now))
 
 
 @blp.route("/requests/<service_request_id>/escalations")

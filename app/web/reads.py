@@ -2,7 +2,7 @@
 
 Every page reads what the public API answers, through the functions the API's own views call,
 so a page can never show more than the API does. Issue 10 moves the public read path to
-app/reads/; re-pointing the pages is a change to this module only."""
+app/reads/, which this module calls."""
 
 import json
 from datetime import datetime
@@ -14,13 +14,14 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.lookups import resolve_jurisdiction
 from app.models import District, Jurisdiction, Service, ServiceRequest
-from app.public import queries
 from app.public.transparency import (
     follow_request,
     public_filters,
     request_document,
     statistics_document,
 )
+from app.reads import requests as public_reads
+from app.reads.filters import RequestFilters
 
 
 def jurisdiction(jurisdiction_id: str | None) -> Jurisdiction:
@@ -45,7 +46,7 @@ def follow(service_request_id: int, email: str) -> None:
 
 def duplicates_of(city: Jurisdiction, service_request_id: int) -> list[str]:
     """The public requests merged into or linked to this one, oldest first."""
-    query = queries.base_query(city, ServiceRequest.id).where(
+    query = public_reads.matching(city, RequestFilters(), ServiceRequest.id).where(
         ServiceRequest.duplicate_of_id == service_request_id).order_by(ServiceRequest.id)
     return [str(found) for found in db.session.scalars(query)]
 

@@ -5,10 +5,9 @@ Revises:
 Create Date: 2026-11-22 21:54:12.290474
 
 """
-from alembic import op
 import sqlalchemy as sa
-from geoalchemy2 import Geography
-from geoalchemy2 import Geometry
+from alembic import op
+from geoalchemy2 import Geography, Geometry
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.

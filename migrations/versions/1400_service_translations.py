@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "1400"
-down_revision = "0801"
+down_revision = "1000"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ import io
 import json
 
 from app.public import exports
-from app.public.queries import EXPORT_COLUMNS
+from app.reads.requests import EXPORT_COLUMNS
 
 URL = "/api/v1/public/requests"
 

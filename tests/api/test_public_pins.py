@@ -43,10 +43,28 @@ def test_nearby_shows_block_locations_snapped_with_distance_to_the_snapped_point
         client, make_request):
     lat, long = moved(LAT, LONG, north_m=10, east_m=10)
     make_request("GRAFFITI", lat=lat, long=long)
-    (found,) = nearby(client, "GRAFFITI")
+    pin_lat, pin_long = moved(snap(lat), snap(long), north_m=12)
+    (found,) = nearby(client, "GRAFFITI", lat=pin_lat, long=pin_long)
     assert (found["lat"], found["long"]) == (snap(lat), snap(long))
-    expected = distance_between_m(LAT, LONG, snap(lat), snap(long))
+    expected = distance_between_m(pin_lat, pin_long, snap(lat), snap(long))
     assert found["distance_m"] == pytest.approx(expected, abs=0.1)
+
+
+def test_nearby_selects_block_requests_by_their_published_point_not_the_true_one(
+        client, make_request):
+    # Issue 10: a pin 3 m from the true point, but ~50 m from the grid cell's centre (the
+    # service's radius is 25 m): listing it would tell that the true point is near the pin.
+    lat, long = moved(LAT, LONG, north_m=10, east_m=10)
+    make_request("GRAFFITI", lat=lat, long=long)
+    assert nearby(client, "GRAFFITI", lat=moved(lat, long, north_m=3)[0], long=long) == []
+
+
+def test_nearby_never_lists_hidden_requests(client, db_session, services, make_request):
+    # Issue 10: a hidden request listed without coordinates still tells it is near the pin.
+    services["NOISE"].duplicate_radius_m = 50
+    db_session.flush()
+    make_request("NOISE", lat=LAT, long=LONG)
+    assert nearby(client, "NOISE") == []
 
 
 def test_nearby_is_empty_for_a_service_without_a_duplicates_rule(client, make_request):

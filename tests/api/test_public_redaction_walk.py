@@ -13,6 +13,7 @@ from app.models import OutboxEvent, Subscription
 from app.security import hash_secret
 from tests.factories import ReporterFactory, RequestUpdateFactory
 from tests.maps_helpers import tile_of
+from tests.places import add_district
 
 # Blueprints whose GETs are public: Open311, the public API, and the map layers once
 # registered (OGC API and tiles).
@@ -31,9 +32,13 @@ FORBIDDEN = [
     "Zebediah", "Quillfeather", "quillfeather@", "planted.example", "555 0199", "555-0199",
     "5550199", "555.0199", "DEVICE-PLANTED", "ACCOUNT-PLANTED", "officer.pii",
     "subscriber.pii",
+    # Issue 10: forms one of the old maskers missed.
+    "800-555-0100", "5550147", "ford\uff20example", "ford@example",
 ]
 FREE_TEXT = ("Deep hole; write to zeb.quillfeather@planted.example or call (773) 555-0199, "
-             "or +1 773 555 0199")
+             "or +1 773 555 0199; landlord 1-800-555-0100, 3125550147, +13125550147, "
+             "(312)5550147, ford\uff20example.org")
+HIDDEN_DISTRICT = "WARDOFHIDDEN"
 
 BLOCK_LAT, BLOCK_LONG = 42.02468, -87.72468
 HIDDEN_LAT, HIDDEN_LONG = 42.06789, -87.67891
@@ -56,14 +61,17 @@ def _plant(make_request, db_session, service_code: str, **columns):
 
 
 @pytest.fixture
-def planted(db_session, make_request, api_key):
+def planted(db_session, jurisdiction, make_request, api_key):
     """Three requests, one per public_location policy, each full of personal data."""
     exact = _plant(make_request, db_session, "POTHOLE", lat=EXACT_POINT[0], long=EXACT_POINT[1],
                    address="4321 Exact Ave")
     block = _plant(make_request, db_session, "GRAFFITI", lat=BLOCK_LAT, long=BLOCK_LONG,
                    address="1234 Planted Ave", zipcode="60601")
+    ward = add_district(db_session, jurisdiction, HIDDEN_DISTRICT,
+                        (HIDDEN_LONG - 0.01, HIDDEN_LAT - 0.01, HIDDEN_LONG + 0.01,
+                         HIDDEN_LAT + 0.01))
     hidden = _plant(make_request, db_session, "NOISE", lat=HIDDEN_LAT, long=HIDDEN_LONG,
-                    address="987 Secret Ct", zipcode="60699")
+                    address="987 Secret Ct", zipcode="60699", district_id=ward.id)
     batch = _plant(make_request, db_session, "STREETLIGHT", lat=BATCH_POINT[0],
                    long=BATCH_POINT[1],
                    token="planted-token-1")
@@ -202,4 +210,12 @@ def test_hidden_location_has_no_coordinates_address_or_zipcode_in_any_body(walke
     # Both the exact value and its ~100 m cell: hidden means no coordinates at all.
     traces = ["42.067", "87.678", "42.068", "87.679", "Secret Ct", "60699"]
     found = [(url, t) for url, text in walked_bodies.items() for t in traces if t in text]
+    assert found == []
+
+
+def test_hidden_request_publishes_no_district_in_any_body(walked_bodies):
+    # Issue 10: the public API, exports, OGC and stats published it (Open311 nulled it).
+    # The districts layer itself lists every district: it is the city's geography.
+    found = [url for url, text in walked_bodies.items()
+             if HIDDEN_DISTRICT in text and "/collections/districts" not in url]
     assert found == []

@@ -140,7 +140,7 @@ def test_demo_surveys_rate_resolved_requests_from_one_to_five(db_session):
         JOIN service_requests AS r ON r.id = s.service_request_id WHERE r.jurisdiction_id = :j
     """), {"j": summary.jurisdiction_id}).all()
     assert ratings
-    assert all(1 <= rating <= 5 and status == "resolved" for rating, status in ratings)
+    assert all(1 <= rating <= 3 and status == "resolved" for rating, status in ratings)
 
 
 def test_demo_reporters_are_clearly_fake(db_session):

@@ -7,11 +7,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from app.open311.extensions import Circle, ExtensionFilters
-from app.open311.queries import RequestFilters, list_query
+from app.open311.params import Paging, list_query
 from app.operations.duplicates import nearby_open_query
+from app.operations.public_form import refresh_public_forms
+from app.reads.filters import Circle, RequestFilters
 
 GIST_INDEXES = {"ix_service_requests_location", "ix_service_requests_open_location"}
+PUBLIC_GIST_INDEXES = {"ix_service_requests_public_point"}
 ROWS = 5000
 
 
@@ -28,6 +30,7 @@ def many_requests(db_session, services):
                                     42.01 + (g * 104729 % 1000) * 0.00007), 4326)::geography
         FROM generate_series(1, :rows) AS g, services AS s WHERE s.id = :service_id
     """), {"rows": ROWS, "service_id": services["POTHOLE"].id})
+    refresh_public_forms(db_session)
     db_session.execute(sa.text("ANALYZE service_requests"))
 
 
@@ -48,14 +51,17 @@ def index_names(db_session, statement) -> set[str]:
     return found
 
 
-def test_radius_query_uses_the_location_gist_index(db_session, jurisdiction, many_requests):
-    filters = RequestFilters(extension=ExtensionFilters(circle=Circle(42.04, -87.70, 200)))
-    assert index_names(db_session, list_query(jurisdiction, filters)) & GIST_INDEXES
+def test_radius_query_uses_the_public_point_gist_index(db_session, jurisdiction,
+                                                       many_requests):
+    filters = RequestFilters(circle=Circle(42.04, -87.70, 200))
+    assert index_names(db_session, list_query(jurisdiction, filters, Paging())) \
+        & PUBLIC_GIST_INDEXES
 
 
-def test_bbox_query_uses_the_location_gist_index(db_session, jurisdiction, many_requests):
-    filters = RequestFilters(extension=ExtensionFilters(bbox=(-87.70, 42.04, -87.698, 42.042)))
-    assert index_names(db_session, list_query(jurisdiction, filters)) & GIST_INDEXES
+def test_bbox_query_uses_the_public_point_gist_index(db_session, jurisdiction, many_requests):
+    filters = RequestFilters(bbox=(-87.70, 42.04, -87.698, 42.042))
+    assert index_names(db_session, list_query(jurisdiction, filters, Paging())) \
+        & PUBLIC_GIST_INDEXES
 
 
 def test_nearby_open_query_uses_the_location_gist_index(db_session, services, many_requests):

@@ -1,0 +1,336 @@
+"""The one request query of public reads: filters (app.reads.filters) over the public
+projection (app.reads.projection), the orderings and the pagination styles (keyset cursor for
+the public API, page/offset for Open311 and OGC, nearest first for a circle), and the documents
+built in PostgreSQL from the stored public columns (exports, stats). No ORM objects."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Numeric,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+
+from app import workflow
+from app.db import DbSession
+from app.exceptions import BadRequest
+from app.models import Department, Jurisdiction, RequestUpdate, Service, ServiceRequest, Survey
+from app.reads.filters import Circle, RequestFilters, TimeRange, conditions
+from app.reads.projection import PublicDistrict, public_sql, requests_from
+from geo.features import sql_string
+from geo.filters import geometry_distance_m
+
+SORT_COLUMNS = {
+    "requested_datetime": ServiceRequest.requested_at,
+    "updated_datetime": ServiceRequest.updated_at,
+}
+DEFAULT_SORT = "-requested_datetime"
+GROUPS = ("service", "department", "district", "month", "status")
+
+
+def matching(jurisdiction: Jurisdiction, filters: RequestFilters, *columns: Any) -> Select:
+    """`columns` over the requests of `jurisdiction` that pass `filters`."""
+    return requests_from(*columns).where(*conditions(jurisdiction, filters))
+
+
+def write_dates_in(session: DbSession, timezone: str) -> None:
+    """Set the transaction's TimeZone to the city's, for the SQL date rendering
+    (projection.local_datetime_sql). SET LOCAL: it ends with the request's transaction."""
+    session.execute(select(func.set_config(sql_string("TimeZone"), timezone, true())))
+
+
+# --- orderings and pagination ------------------------------------------------------------------
+
+def newest_first(query: Select) -> Select:
+    """Deterministic order so that paging is stable: newest first, then id."""
+    return query.order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc())
+
+
+def nearest_first(query: Select, lat: float, long: float) -> Select:
+    """By distance from the published point to (lat, long), then newest id."""
+    return query.order_by(geometry_distance_m(ServiceRequest.public_point, lat, long),
+                          ServiceRequest.id.desc())
+
+
+def offset_page(query: Select, page: int, page_size: int) -> Select:
+    """Page `page` (from 1) of `page_size` rows of an ordered query."""
+    return query.limit(page_size).offset((max(page, 1) - 1) * page_size)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the previous page ended: its sort, and the last row's sort key and id."""
+
+    sort: str
+    key: datetime
+    id: int
+
+    def encode(self) -> str:
+        """Opaque to clients: base64 of a small JSON list."""
+        raw = json.dumps([self.sort, self.key.isoformat(), self.id]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str, sort: str) -> "Cursor":
+        """Parse a cursor given back by a client; 400 when it is not one of ours."""
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            cursor_sort, key, row_id = json.loads(raw)
+            cursor = cls(str(cursor_sort), datetime.fromisoformat(key), int(row_id))
+        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+            raise BadRequest("cursor is not valid: use the `next` link as given") from None
+        if cursor.sort != sort or cursor.key.tzinfo is None:
+            raise BadRequest("cursor belongs to another sort order: use the `next` link as given")
+        return cursor
+
+
+def keyset_page(query: Select, sort: str, cursor: Cursor | None, limit: int) -> Select:
+    """Keyset pagination on (sort key, id): stable under inserts, no OFFSET scans."""
+    column = SORT_COLUMNS[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    if cursor is not None:
+        position = tuple_(column, ServiceRequest.id)
+        after = tuple_(literal(cursor.key), literal(cursor.id))
+        query = query.where(position < after if descending else position > after)
+    if descending:
+        return query.order_by(column.desc(), ServiceRequest.id.desc()).limit(limit)
+    return query.order_by(column.asc(), ServiceRequest.id.asc()).limit(limit)
+
+
+# --- the public API's rows ---------------------------------------------------------------------
+
+PUBLIC_API_FIELDS = (
+    "service_request_id", "service_code", "service_name", "department", "agency_responsible",
+    "district", "status", "detailed_status", "state_code", "status_notes", "description",
+    "address", "zipcode", "lat", "long", "requested_datetime", "updated_datetime",
+    "closed_datetime", "expected_datetime", "vote_count", "media_urls", "duplicate_of",
+)
+
+
+def public_api_columns() -> list[Any]:
+    """The public API's fields, labelled, dates as text in the city's zone; plus the raw sort
+    keys for cursors."""
+    return [public_sql(name).label(name) for name in PUBLIC_API_FIELDS] + [
+        ServiceRequest.id.label("id"),
+        ServiceRequest.requested_at.label("requested_at"),
+        ServiceRequest.updated_at.label("updated_at"),
+    ]
+
+
+def list_page(session: DbSession, jurisdiction: Jurisdiction, filters: RequestFilters, *,
+              sort: str, cursor: Cursor | None, limit: int) -> tuple[list[Any], Cursor | None]:
+    """One page of rows and the cursor of the next page (None on the last one)."""
+    write_dates_in(session, jurisdiction.timezone)
+    query = matching(jurisdiction, filters, *public_api_columns())
+    rows = list(session.execute(keyset_page(query, sort, cursor, limit + 1)))
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    key = last.requested_at if sort.lstrip("-") == "requested_datetime" else last.updated_at
+    return rows[:limit], Cursor(sort, key, last.id)
+
+
+def one_row(session: DbSession, jurisdiction: Jurisdiction, service_request_id: int) -> Any:
+    """One request's public row, or None."""
+    write_dates_in(session, jurisdiction.timezone)
+    return session.execute(matching(jurisdiction, RequestFilters(
+        service_request_ids=[service_request_id]), *public_api_columns())).first()
+
+
+def recently_changed(session: DbSession, jurisdiction: Jurisdiction, filters: RequestFilters,
+                     limit: int) -> list[Any]:
+    """The most recently changed requests, for the Atom feed."""
+    write_dates_in(session, jurisdiction.timezone)
+    query = matching(jurisdiction, filters, *public_api_columns())
+    return list(session.execute(
+        query.order_by(ServiceRequest.updated_at.desc(), ServiceRequest.id.desc()).limit(limit)))
+
+
+def public_timeline(session: DbSession, service_request_ids: list[int]) -> list[Any]:
+    """The public history rows of requests (masked texts; internal notes never leave), oldest
+    first."""
+    if not service_request_ids:
+        return []
+    return list(session.execute(
+        select(RequestUpdate.service_request_id, RequestUpdate.created_at, RequestUpdate.kind,
+               RequestUpdate.from_status, RequestUpdate.to_status, RequestUpdate.state_code,
+               RequestUpdate.public_description.label("description"))
+        .where(RequestUpdate.service_request_id.in_(service_request_ids),
+               RequestUpdate.public.is_(True))
+        .order_by(RequestUpdate.created_at, RequestUpdate.id)
+    ))
+
+
+def freshness(session: DbSession, jurisdiction: Jurisdiction,
+              filters: RequestFilters) -> tuple[datetime | None, int]:
+    """(newest updated_at, count) of the filtered requests: what an export's ETag rests on."""
+    newest, count = session.execute(
+        matching(jurisdiction, filters, func.max(ServiceRequest.updated_at), func.count())
+    ).one()
+    return (newest.astimezone(UTC) if newest is not None else None), count
+
+
+# --- exports -------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    "service_request_id", "service_code", "service_name", "department", "district", "status",
+    "detailed_status", "state_code", "description", "status_notes", "address", "zipcode",
+    "lat", "long", "requested_datetime", "updated_datetime", "closed_datetime",
+    "expected_datetime", "vote_count", "duplicate_of", "on_time",
+]
+
+
+def export_properties() -> list[tuple[str, Any]]:
+    """The export columns, in order, as (name, SQL over the public projection)."""
+    properties: list[tuple[str, Any]] = []
+    for name in EXPORT_COLUMNS:
+        if name == "service_request_id":
+            properties.append((name, ServiceRequest.id))
+        elif name == "on_time":
+            properties.append((name, on_time_sql()))
+        else:
+            properties.append((name, public_sql(name)))
+    return properties
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> Any:
+    arguments: list[Any] = []
+    for name, expression in pairs:
+        arguments.extend((literal(name), expression))
+    return func.json_build_object(*arguments)
+
+
+def export_query(jurisdiction: Jurisdiction, filters: RequestFilters, export_format: str,
+                 ) -> Select:
+    """The export statement: one text column per line (JSON formats) or the CSV columns,
+    built by PostgreSQL from the stored public columns. Dates need write_dates_in."""
+    properties = export_properties()
+    if export_format == "csv":
+        columns = [expression.label(name) for name, expression in properties]
+    elif export_format == "ndjson":
+        columns = [cast(_json_object(properties), Text).label("line")]
+    else:
+        feature = func.json_build_object(
+            literal("type"), literal("Feature"),
+            literal("id"), ServiceRequest.id,
+            literal("geometry"), cast(func.ST_AsGeoJSON(ServiceRequest.public_point, 6), JSON),
+            literal("properties"),
+            _json_object([p for p in properties if p[0] not in ("lat", "long")]),
+        )
+        columns = [cast(feature, Text).label("line")]
+    return newest_first(matching(jurisdiction, filters, *columns))
+
+
+# --- on time and statistics -----------------------------------------------------------------
+
+def judged_sql() -> Any:
+    """SQL of sla.ON_TIME_RULE's "judged": resolved with a deadline, or open past it."""
+    return and_(ServiceRequest.deadline.is_not(None), or_(
+        and_(ServiceRequest.detailed_status == workflow.RESOLVED,
+             ServiceRequest.closed_at.is_not(None)),
+        and_(ServiceRequest.status == "open", ServiceRequest.deadline < func.now()),
+    ))
+
+
+def on_time_sql() -> Any:
+    """SQL of sla.ON_TIME_RULE: true on time, false late, NULL not judged."""
+    on_time = and_(ServiceRequest.detailed_status == workflow.RESOLVED,
+                   ServiceRequest.closed_at <= ServiceRequest.deadline)
+    return case((judged_sql(), on_time), else_=None)
+
+
+def _group_columns(group: str) -> list[Any]:
+    if group == "service":
+        return [Service.service_code.label("service_code"),
+                Service.service_name.label("service_name")]
+    if group == "department":
+        return [Department.code.label("department"),
+                Department.name.label("department_name")]
+    if group == "district":
+        # The published district: hidden requests count under none.
+        return [PublicDistrict.code.label("district")]
+    if group == "month":
+        return [func.to_char(func.date_trunc("month", ServiceRequest.requested_at),
+                             "YYYY-MM").label("month")]
+    return [ServiceRequest.detailed_status.label("status")]
+
+
+def statistics(session: DbSession, jurisdiction: Jurisdiction, filters: RequestFilters,
+               groups: list[str]) -> list[Any]:
+    """Per group: counts, median days to close, on-time share (sla.ON_TIME_RULE) and
+    satisfaction (1 to 3); see the stats method text for what each figure counts."""
+    write_dates_in(session, jurisdiction.timezone)
+    resolved = ServiceRequest.detailed_status == workflow.RESOLVED
+    days_to_close = func.extract(
+        "epoch", ServiceRequest.closed_at - ServiceRequest.requested_at) / 86400.0
+    group_columns = [c for g in groups for c in _group_columns(g)]
+    query = matching(
+        jurisdiction, filters,
+        *group_columns,
+        func.count().label("count"),
+        func.count().filter(ServiceRequest.status == "open").label("open"),
+        func.count().filter(resolved).label("resolved"),
+        func.percentile_cont(0.5).within_group(days_to_close).filter(resolved)
+        .label("median_days_to_close"),
+        func.count().filter(judged_sql()).label("sample_size"),
+        func.count().filter(on_time_sql().is_(True)).label("on_time"),
+        func.avg(Survey.rating).label("satisfaction"),
+        func.count(Survey.rating).label("satisfaction_responses"),
+    ).outerjoin(Survey, Survey.service_request_id == ServiceRequest.id)
+    # Duplicates count once, under the request they were merged into.
+    query = query.where(ServiceRequest.duplicate_of_id.is_(None))
+    return list(session.execute(query.group_by(*group_columns).order_by(*group_columns)))
+
+
+
+# --- the nearby check ----------------------------------------------------------------------
+
+NEARBY_LIMIT = 50
+
+
+def nearby_open(session: DbSession, jurisdiction: Jurisdiction, service: Service, *, lat: float,
+                long: float, now: datetime, limit: int = NEARBY_LIMIT) -> list[Any]:
+    """Open requests of `service` published within its duplicate radius of the pin and filed
+    within its window, nearest first, as the public may see them. Selection, distance and
+    coordinates all use the published point: a hidden request is never listed, a block one
+    is found, placed and measured at its grid cell, so no answer depends on a true point.
+    (Linking a new report to its parent at filing uses true points, server-side:
+    operations/duplicates.py.)"""
+    if not service.duplicate_radius_m:
+        return []
+    write_dates_in(session, jurisdiction.timezone)
+    distance = geometry_distance_m(ServiceRequest.public_point, lat, long)
+    ranges = []
+    if service.duplicate_window_days:
+        ranges.append(TimeRange("requested_at",
+                                now - timedelta(days=service.duplicate_window_days)))
+    filters = RequestFilters(statuses=["open"], ranges=ranges,
+                             circle=Circle(lat, long, service.duplicate_radius_m))
+    query = matching(
+        jurisdiction, filters,
+        public_sql("service_request_id").label("service_request_id"),
+        Service.service_code, ServiceRequest.status,
+        public_sql("requested_datetime").label("requested_datetime"),
+        public_sql("description").label("description"),
+        ServiceRequest.vote_count.label("votes"),
+        ServiceRequest.duplicate_of_id.label("duplicate_of"),
+        func.round(cast(distance, Numeric), 1).label("distance_m"),
+        public_sql("lat").label("lat"), public_sql("long").label("long"),
+    ).where(ServiceRequest.service_id == service.id, ServiceRequest.public_listed.is_(True))
+    return list(session.execute(
+        query.order_by(distance, ServiceRequest.id).limit(limit)))
