@@ -1,9 +1,28 @@
 """Configuration read from the environment, so one image serves every city."""
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
-DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/open311"
+# `make run` creates and migrates DB_NAME (default open311) on the local server; the `open311`
+# command defaults to the same database, so that what a newcomer runs next finds it.
+DEFAULT_DB_NAME = "open311"
+LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+SQLALCHEMY_DRIVER = "postgresql+psycopg"
+
+
+def default_database_url(env: Mapping[str, str]) -> str:
+    """The database of `make run`: DB_NAME on the local server."""
+    return f"{LOCAL_SERVER}/{env.get('DB_NAME') or DEFAULT_DB_NAME}"
+
+
+def normalize_database_url(url: str) -> str:
+    """postgres:// and postgresql:// (what hosting platforms and libpq write) as the SQLAlchemy
+    form with the psycopg 3 driver; any other URL is left for SQLAlchemy to judge."""
+    scheme, separator, rest = url.partition("://")
+    if separator and scheme.lower() in ("postgres", "postgresql"):
+        return f"{SQLALCHEMY_DRIVER}://{rest}"
+    return url
 
 
 class Config:
@@ -11,7 +30,7 @@ class Config:
 
     def __init__(self) -> None:
         env = os.environ
-        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or default_database_url(env)
         # hide_parameters: a logged database error must not carry the values (personal data).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
@@ -57,4 +76,5 @@ def build_config(overrides: dict | None) -> dict:
     config = {k: v for k, v in vars(Config()).items() if k.isupper()}
     if overrides:
         config.update(overrides)
+    config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
     return config
