@@ -18,6 +18,7 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup
 from flask.helpers import get_debug_flag
 
+from app.config import database_label
 from app.extensions import db
 
 
@@ -36,17 +37,6 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(group)
     for command in app.cli.commands.values():
         _explain_failures_of(command)
-
-
-def database_label(url: str) -> str:
-    """`name on host:port` of a database URL, without its password."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        parsed = make_url(url)
-    except Exception:  # an unparsable URL is reported as such by explain()
-        return repr(url.split("@")[-1])
-    return f"{parsed.database} on {parsed.host or 'localhost'}:{parsed.port or 5432}"
 
 
 def _configured_url() -> str:

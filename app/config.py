@@ -9,6 +9,7 @@ from pathlib import Path
 DEFAULT_DB_NAME = "open311"
 LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 SQLALCHEMY_DRIVER = "postgresql+psycopg"
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def default_database_url(env: Mapping[str, str]) -> str:
@@ -25,6 +26,17 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def database_label(url: str) -> str:
+    """`name on host:port` of a database URL, without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # an unparsable URL is reported as such by explain()
+        return repr(url.split("@")[-1])
+    return f"{parsed.database} on {parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
 class Config:
     """Settings for a deployment; every value can be overridden by an environment variable."""
 
@@ -38,6 +50,8 @@ class Config:
         # Each photo of a report; the whole body is bounded by MAX_CONTENT_LENGTH.
         self.MEDIA_MAX_BYTES = int(env.get("MEDIA_MAX_BYTES", str(5 * 1024 * 1024)))
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
+        # The MkDocs site `make docs` builds, served at /docs/ and linked from the landing page.
+        self.DOCS_DIR = env.get("DOCS_DIR", str(CHECKOUT / "var" / "docs-site"))
         self.SMTP_URL = env.get("SMTP_URL", "smtp://127.0.0.1:25")
         self.MAIL_FROM = env.get("MAIL_FROM", "311@localhost")
         self.REDIS_URL = env.get("REDIS_URL", "")
