@@ -33,7 +33,7 @@ def database_label(url: str) -> str:
     try:
         parsed = make_url(url)
     except Exception:  # an unparsable URL is reported as such by explain()
-        return repr(url.split("@")[-1])
+        return repr(url.rsplit("@", maxsplit=1)[-1])
     return f"{parsed.database} on {parsed.host or 'localhost'}:{parsed.port or 5432}"
 
 

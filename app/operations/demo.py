@@ -551,7 +551,7 @@ def _clear_requests(session: DbSession, jurisdiction_id: str) -> None:
 
 
 def load_demo(session: DbSession, count: int = 3000, seed: int = 311, force: bool = False,
-              now: datetime | None = None,
+              now: datetime | None = None, *,
               progress: Callable[[str], None] = lambda _step: None) -> DemoSummary:
     """Load the demo catalog, districts and addresses, then generate `count` requests in SQL;
     `progress` is told each step as it starts (a million requests take minutes)."""

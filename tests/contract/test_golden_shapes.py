@@ -4,7 +4,6 @@ superset of their fields."""
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 

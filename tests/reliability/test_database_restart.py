@@ -28,7 +28,6 @@ from app.operations.catalog import load_catalog
 from tests.conftest import FIXTURES
 
 
-
 def _free_port() -> int:
     """A port no one listens on now, so that parallel runs and other servers never collide."""
     with socket.socket() as probe:
