@@ -86,3 +86,23 @@ def test_swagger_ui_serves_only_its_own_files(client):
         assert response.status_code == 200
     assert client.get("/api/docs/assets/index.html").status_code == 404
     assert client.get("/api/docs/assets/..%2Fpyproject.toml").status_code == 404
+
+
+def test_built_documentation_is_served_under_docs(app, client, tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "getting-started").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>Open311 server</h1>")
+    (site / "getting-started" / "index.html").write_text("<h1>Getting started</h1>")
+    monkeypatch.setitem(app.config, "DOCS_DIR", str(site))
+    for path, title in (("/docs/", b"Open311 server"),
+                        ("/docs/getting-started/", b"Getting started")):
+        with client.get(path) as response:
+            assert response.status_code == 200 and title in response.data, path
+            assert response.mimetype == "text/html"
+
+
+def test_documentation_not_built_says_how_to_build_it(app, client, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "DOCS_DIR", str(tmp_path / "nothing"))
+    response = client.get("/docs/")
+    assert response.status_code == 404
+    assert "make docs" in response.get_json()["message"]

@@ -58,3 +58,16 @@ def test_the_openapi_document_tells_clients_the_largest_page(demo_city: DemoCity
     document = client.get("/openapi.json").get_json()
     (limit,) = [p for p in document["paths"][ITEMS]["get"]["parameters"] if p["name"] == "limit"]
     assert limit["schema"]["default"] == 100 and limit["schema"]["maximum"] == 10000
+
+
+def test_the_documented_downtown_tile_holds_demo_requests(demo_city: DemoCity):  # noqa: F811
+    import mapbox_vector_tile
+
+    assert "tiles/requests/14/4201/6079.mvt" in (DOCS / "map-layers.md").read_text()
+    client = demo_city.app.test_client()
+    tilejson = client.get("/tiles/requests.json").get_json()
+    west, south, east, north = tilejson["bounds"]
+    assert (west, south, east, north) == pytest.approx((-87.738, 42.015, -87.665, 42.076))
+    assert tilejson["minzoom"] <= 14 <= tilejson["maxzoom"]
+    tile = mapbox_vector_tile.decode(client.get("/tiles/requests/14/4201/6079.mvt").data)
+    assert len(tile["requests"]["features"]) > 10
