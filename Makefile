@@ -42,7 +42,8 @@ db: install postgres ## Create the local database DB_NAME (default open311) and 
 	@$(OPEN311) db upgrade
 
 docs: install ## Build the documentation site into var/docs-site (served at /docs/)
-	@$(BIN)/mkdocs build --strict --quiet --site-dir var/docs-site && echo "make: documentation built into var/docs-site"
+	@NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir var/docs-site \
+		&& echo "make: documentation built into var/docs-site"
 
 run: db docs ## Serve the demo city on http://127.0.0.1:5000 (PORT=..., DB_NAME=... to change)
 	@echo "make: loading the demo city into $(DB_NAME) (once; open311 demo load)"

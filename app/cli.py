@@ -270,20 +270,26 @@ def welcome(url: str) -> None:
     """What `make run` serves, on which database, and the commands to try next."""
     from sqlalchemy import func, select
 
+    from app.config import DEFAULT_DB_NAME
     from app.models import Jurisdiction, ServiceRequest
 
     cities = ", ".join(db.session.scalars(select(Jurisdiction.name).order_by(Jurisdiction.id)))
     requests = db.session.scalar(select(func.count()).select_from(ServiceRequest))
     database = database_label(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    name = database.split(" on ")[0]
+    # The command finds this database by itself only under its default name.
+    command = ".venv/bin/open311" if name == DEFAULT_DB_NAME else \
+        f"DB_NAME={name} .venv/bin/open311"
     click.echo(f"""
 Serving {cities or 'no city yet'} ({requests:,} requests) on {url}/
-  database: {database} (DB_NAME={database.split(' on ')[0]}; `.venv/bin/open311` uses it too)
-  in a browser: {url}/ (landing page), {url}/api/docs (interactive API docs)
+  database: {database} (`{command}` uses it)
+  in a browser: {url}/ (landing page), {url}/api/docs (interactive API docs),
+                {url}/docs/ (documentation)
   next, in another shell:
-    .venv/bin/open311 keys create "my app"      # an Open311 api_key for filing requests
-    .venv/bin/open311 staff create agent@lakeshore.example.gov --role agent
+    {command} keys create "my app"      # an Open311 api_key for filing requests
+    {command} staff create agent@lakeshore.example.gov --role agent
     curl {url}/open311/v2/services.json
-  documentation: docs/getting-started.md (or `.venv/bin/mkdocs serve`); Ctrl-C stops
+  Ctrl-C stops the server.
 """)
 
 

@@ -121,7 +121,8 @@ def test_welcome_says_where_it_serves_the_database_and_what_next(demo_city: Demo
     assert "City of Lakeshore" in result.stdout
     assert "on http://127.0.0.1:5000/" in result.stdout
     assert f"database: {database} on 127.0.0.1:5432" in result.stdout
-    assert '.venv/bin/open311 keys create "my app"' in result.stdout
+    # Not the default database: the next commands name it.
+    assert f'DB_NAME={database} .venv/bin/open311 keys create "my app"' in result.stdout
     assert "http://127.0.0.1:5000/api/docs" in result.stdout
 
 
