@@ -65,8 +65,8 @@ def explain(error: BaseException) -> str:
     if isinstance(error, OperationalError):
         reason = _first_line(error.orig or error)
         fix = "is PostgreSQL running? Check DATABASE_URL (or DB_NAME)"
-        if "does not exist" in reason:
-            name = database_label(url).split(" on ")[0]
+        name = database_label(url).split(" on ")[0]
+        if f'database "{name}" does not exist' in reason:
             fix = f"create it with `make db DB_NAME={name}`, or set DATABASE_URL"
         return f"error: cannot reach the database {database_label(url)}: {reason}\n  fix: {fix}"
     if isinstance(error, ProgrammingError) and "does not exist" in str(error.orig):
