@@ -49,9 +49,11 @@ def create_app(config: dict | None = None) -> Flask:
     document_csv_response(api.spec, f"{staff_blp.url_prefix}/reports/performance")
     document_surface_errors(api.spec, open311_blp.url_prefix, ogc_blp.url_prefix)
 
+    from app.home import blp as home_blp
     from app.media import blp as media_blp
 
     app.register_blueprint(media_blp)
+    app.register_blueprint(home_blp)
 
     from app.web import init_web
 

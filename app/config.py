@@ -1,9 +1,20 @@
 """Configuration read from the environment, so one image serves every city."""
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
-DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/open311"
+# `make run` creates and migrates DB_NAME (default open311) on the local server; the `open311`
+# command defaults to the same database, so that what a newcomer runs next finds it.
+DEFAULT_DB_NAME = "open311"
+LOCAL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+SQLALCHEMY_DRIVER = "postgresql+psycopg"
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def default_database_url(env: Mapping[str, str]) -> str:
+    """The database of `make run`: DB_NAME on the local server."""
+    return f"{LOCAL_SERVER}/{env.get('DB_NAME') or DEFAULT_DB_NAME}"
 
 
 def normalize_database_url(url: str) -> str:
@@ -11,8 +22,19 @@ def normalize_database_url(url: str) -> str:
     form with the psycopg 3 driver; any other URL is left for SQLAlchemy to judge."""
     scheme, separator, rest = url.partition("://")
     if separator and scheme.lower() in ("postgres", "postgresql"):
-        return f"postgresql+psycopg://{rest}"
+        return f"{SQLALCHEMY_DRIVER}://{rest}"
     return url
+
+
+def database_label(url: str) -> str:
+    """`name on host:port` of a database URL, without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # an unparsable URL is reported as such by explain()
+        return repr(url.rsplit("@", maxsplit=1)[-1])
+    return f"{parsed.database} on {parsed.host or 'localhost'}:{parsed.port or 5432}"
 
 
 class Config:
@@ -20,7 +42,7 @@ class Config:
 
     def __init__(self) -> None:
         env = os.environ
-        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or default_database_url(env)
         # hide_parameters: a logged database error must not carry the values (personal data).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         # Streaming replicas for the public reads (app/replicas.py), comma-separated.
@@ -39,6 +61,8 @@ class Config:
         # Each photo of a report; the whole body is bounded by MAX_CONTENT_LENGTH.
         self.MEDIA_MAX_BYTES = int(env.get("MEDIA_MAX_BYTES", str(5 * 1024 * 1024)))
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
+        # The MkDocs site `make docs` builds, served at /docs/ and linked from the landing page.
+        self.DOCS_DIR = env.get("DOCS_DIR", str(CHECKOUT / "var" / "docs-site"))
         self.SMTP_URL = env.get("SMTP_URL", "smtp://127.0.0.1:25")
         self.MAIL_FROM = env.get("MAIL_FROM", "311@localhost")
         self.REDIS_URL = env.get("REDIS_URL", "")
@@ -55,6 +79,8 @@ class Config:
                                                      "30/minute")
         # Public API: seconds browsers and proxies may reuse a GET; statistics rows with fewer
         # judged requests than this are flagged low_sample.
+        # Point vector tiles kept per worker process (app/maps/tiles.py); 0 switches it off.
+        self.TILE_CACHE_BYTES = int(env.get("TILE_CACHE_BYTES", str(64 << 20)))
         self.PUBLIC_CACHE_MAX_AGE = int(env.get("PUBLIC_CACHE_MAX_AGE", "60"))
         self.STATS_MIN_SAMPLE = int(env.get("STATS_MIN_SAMPLE", "30"))
         # Web pages: a MapLibre style URL for the base map ("" draws the city's own boundary

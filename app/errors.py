@@ -126,13 +126,41 @@ def handle_unexpected(error: Exception) -> Response:
     # write refused by a server in recovery: DATABASE_URL names a standby, as during a failover.
     if isinstance(error, OperationalError) or (
             isinstance(error, DBAPIError) and isinstance(error.orig, ReadOnlySqlTransaction)):
-        log.warning("database unavailable: %s", type(error).__name__)
+        log_outage(error)
         return render_errors(
             503, ["The service is temporarily unavailable; try again shortly."],
             {"Retry-After": "5"},
         )
     log.exception("unhandled error on %s %s", request.method, request.path)
     return render_errors(500, ["Internal server error"])
+
+
+# An outage answers every request with 503: its cause is logged once per interval, with how
+# many requests it cost meanwhile, so that a wrong DATABASE_URL is visible without flooding.
+OUTAGE_LOG_INTERVAL_S = 60.0
+_outage = {"logged_at": float("-inf"), "since_logged": 0}
+
+
+def log_outage(error: Exception) -> None:
+    """Log why the database is unavailable: its host and the driver's reason (connection
+    errors carry no query values), at most once per OUTAGE_LOG_INTERVAL_S."""
+    import time
+
+    from flask import current_app
+
+    from app.config import database_label
+
+    now = time.monotonic()
+    _outage["since_logged"] += 1
+    if now - _outage["logged_at"] < OUTAGE_LOG_INTERVAL_S:
+        return
+    orig = getattr(error, "orig", None) or error
+    lines = str(orig).strip().splitlines()
+    log.error("database %s unavailable, answering 503 (%d requests since the last report): "
+              "%s: %s; check DATABASE_URL and that PostgreSQL runs",
+              database_label(current_app.config["SQLALCHEMY_DATABASE_URI"]),
+              _outage["since_logged"], type(orig).__name__, lines[0] if lines else "")
+    _outage["logged_at"], _outage["since_logged"] = now, 0
 
 
 def release_session(_error: BaseException | None = None) -> None:

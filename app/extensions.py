@@ -1,12 +1,15 @@
 """Extensions, created unbound and attached in create_app (Flask tutorial pattern)."""
 
+from pathlib import Path
+
 from flask_migrate import Migrate
 from flask_smorest import Api
 
 from app.db import db
 from schemas.errors import ApiErrorSchema
 
-migrate = Migrate(directory="migrations")
+# The checkout's migrations whatever the working directory, so `open311 db upgrade` runs anywhere.
+migrate = Migrate(directory=str(Path(__file__).resolve().parents[1] / "migrations"))
 
 
 class SmorestApi(Api):

@@ -1,4 +1,4 @@
-"""HTTP caching and CORS for the public surfaces (Open311 GETs and /api/v1/public).
+"""HTTP caching and CORS for the public surfaces (Open311, /api/v1/public, /ogc and /tiles).
 
 Registered as after_request hooks on those blueprints: every answer may be read by a browser
 on any origin (the data is public), and successful GETs carry a validator (a weak ETag of the
@@ -6,6 +6,7 @@ body, or one a streamed view set itself) and a short public Cache-Control, so th
 asking again with If-None-Match / If-Modified-Since gets a 304 without the body.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Response, current_app, request
@@ -36,23 +37,34 @@ def not_modified(etag: str, last_modified: datetime | None) -> Response:
     return response
 
 
-def public_response_headers(response: Response) -> BaseResponse:
-    """after_request: CORS on every answer; validators, 304s and Cache-Control on GETs."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    if request.method == "OPTIONS":
-        # CORS preflight: Flask answered the OPTIONS itself; say what the browser may send.
-        response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
-        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
-        response.headers["Access-Control-Max-Age"] = "86400"
-        return response
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-    if request.method not in ("GET", "HEAD") or response.status_code not in (200, 304):
-        return response
-    if "Cache-Control" not in response.headers:
-        response.cache_control.public = True
-        response.cache_control.max_age = current_app.config["PUBLIC_CACHE_MAX_AGE"]
-    if response.status_code == 304 or response.is_streamed:
-        return response
-    if "ETag" not in response.headers:
-        response.add_etag(weak=True)
-    return response.make_conditional(request)
+def public_headers(allowed_methods: str) -> Callable[[Response], BaseResponse]:
+    """The after_request hook of a public surface whose routes take `allowed_methods`."""
+
+    def after_request(response: Response) -> BaseResponse:
+        """CORS on every answer; validators, 304s and Cache-Control on GETs."""
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        if request.method == "OPTIONS":
+            # CORS preflight: Flask answered the OPTIONS itself; say what the browser may send.
+            response.headers["Access-Control-Allow-Methods"] = allowed_methods
+            response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+            response.headers["Access-Control-Max-Age"] = "86400"
+            return response
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        if request.method not in ("GET", "HEAD") or response.status_code not in (200, 304):
+            return response
+        if "Cache-Control" not in response.headers:
+            response.cache_control.public = True
+            response.cache_control.max_age = current_app.config["PUBLIC_CACHE_MAX_AGE"]
+        if response.status_code == 304 or response.is_streamed:
+            return response
+        if "ETag" not in response.headers:
+            response.add_etag(weak=True)
+        return response.make_conditional(request)
+
+    return after_request
+
+
+# Open311 and the public API take POSTs (reports, votes, subscriptions) from browsers too.
+public_response_headers = public_headers("GET, HEAD, POST, OPTIONS")
+# The map layers are read-only: GIS clients and web maps on any origin read them.
+map_response_headers = public_headers("GET, HEAD, OPTIONS")

@@ -568,8 +568,19 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# Below this line bench/results.md keeps notes written by hand (earlier runs, profiles): a run
+# rewrites what is above it only.
+NOTES_MARKER = "<!-- Notes below are kept when make bench rewrites this file. -->"
+
+
+def _kept_notes() -> str:
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    return f"\n{NOTES_MARKER}{text.split(NOTES_MARKER, 1)[1]}" if NOTES_MARKER in text else ""
+
+
 def write_results(rows: list[dict], about: dict, load_seconds: float | None) -> None:
-    """bench/results.md: the machine, the commands and the table."""
+    """bench/results.md: the machine, the commands and the table (hand-written notes kept)."""
+    notes = _kept_notes()
     previous = RESULTS.parent / "results.json"
     if load_seconds is None and previous.exists():
         # The load ran in an earlier run on this database: keep its figure.
@@ -612,7 +623,7 @@ DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE} \\
 {table(rows)}
 
 Raw JSON of this run: bench/results.json.
-""")
+{notes}""")
     (RESULTS.parent / "results.json").write_text(json.dumps(
         {"machine": about, "load_seconds": load_seconds, "cases": rows}, indent=2) + "\n")
 

@@ -2,7 +2,7 @@
 
 import math
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from app.datetimes import parse_w3c_keep_naive
 
@@ -49,3 +49,22 @@ class BoundingBox(fields.Field):
             raise ValidationError("bbox must be minlong,minlat,maxlong,maxlat with longitudes "
                                   "in [-180, 180], latitudes in [-90, 90] and min <= max")
         return min_long, min_lat, max_long, max_lat
+
+
+class Coordinate(fields.Float):
+    """A latitude or longitude in a JSON body: a JSON number, as JSON clients send it, or a
+    numeric string (accepted for clients that copy Open311's form values); never NaN or
+    infinite. Loads as a float; the OpenAPI document shows a number."""
+
+    def __init__(self, limit: float, **kwargs) -> None:
+        super().__init__(allow_nan=False, validate=validate.Range(-limit, limit), **kwargs)
+
+
+class Identifier(fields.String):
+    """A request id in a JSON body: a string (ids are strings in every output) or a JSON
+    integer, as clients that read the NDJSON export send it. Loads as a string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        return super()._deserialize(value, attr, data, **kwargs)

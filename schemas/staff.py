@@ -3,7 +3,7 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.workflow import ALL_STATES, ESCALATION_REASONS, STAFF_CHANNELS
-from schemas.fields import W3CDateTime
+from schemas.fields import Coordinate, Identifier, W3CDateTime
 
 # Years the service can hold: year 0 and month 9999-12 (whose end is year 10000) do not exist.
 MONTH = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
@@ -112,8 +112,10 @@ class StaffSubmitFormSchema(StaffArgsSchema):
 
     service_code = fields.String(required=True)
     channel = fields.String(required=True, validate=validate.OneOf(STAFF_CHANNELS))
-    lat = fields.String()
-    long = fields.String()
+    lat = Coordinate(90, metadata={"description": "WGS84 latitude, a JSON number (a numeric "
+                                                 "string is accepted too)", "example": 42.05})
+    long = Coordinate(180, metadata={"description": "WGS84 longitude, a JSON number (a numeric "
+                                                    "string is accepted too)", "example": -87.7})
     address_string = fields.String()
     address_id = fields.String()
     zipcode = fields.String()
@@ -174,7 +176,8 @@ class EscalationFormSchema(Schema):
 class MergeFormSchema(Schema):
     """POST /requests/{id}/merge."""
 
-    into = fields.String(required=True, metadata={"description": "The parent request's id"})
+    into = Identifier(required=True, metadata={
+        "description": "The parent request's id: a string or a JSON integer"})
 
 
 class ClosureFormSchema(StaffArgsSchema):

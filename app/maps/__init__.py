@@ -11,4 +11,9 @@ tiles_blp = Blueprint(
     description="Mapbox vector tiles of requests (XYZ) and their TileJSON",
 )
 
+from app.http_cache import map_response_headers  # noqa: E402
 from app.maps import ogc, tiles  # noqa: E402,F401  (routes register on the blueprints)
+
+# QGIS, GDAL and web maps (MapLibre) on any origin read the layers: CORS and HTTP caching.
+ogc_blp.after_request(map_response_headers)
+tiles_blp.after_request(map_response_headers)

@@ -18,7 +18,7 @@ wire. Python prepares only the small lookup arrays the SQL indexes into:
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -552,8 +552,11 @@ def _clear_requests(session: DbSession, jurisdiction_id: str) -> None:
 
 
 def load_demo(session: DbSession, count: int = 3000, seed: int = 311, force: bool = False,
-              now: datetime | None = None) -> DemoSummary:
-    """Load the demo catalog, districts and addresses, then generate `count` requests in SQL."""
+              now: datetime | None = None, *,
+              progress: Callable[[str], None] = lambda _step: None) -> DemoSummary:
+    """Load the demo catalog, districts and addresses, then generate `count` requests in SQL;
+    `progress` is told each step as it starts (a million requests take minutes)."""
+    progress("catalog, wards and addresses")
     jurisdiction, _ = load_catalog(session, CATALOG)
     load_districts(session, jurisdiction.id, DISTRICTS, DISTRICT_CODE_FIELD, DISTRICT_NAME_FIELD)
     load_addresses(session, jurisdiction.id, ADDRESSES)
@@ -564,6 +567,7 @@ def load_demo(session: DbSession, count: int = 3000, seed: int = 311, force: boo
     if existing and not force:
         return DemoSummary(jurisdiction.id, existing, generated=False)
     if existing:
+        progress(f"removing the {existing:,} existing demo requests")
         _clear_requests(session, jurisdiction.id)
     session.flush()
     now = now or datetime.now(UTC)
@@ -577,22 +581,30 @@ def load_demo(session: DbSession, count: int = 3000, seed: int = 311, force: boo
     parameters = generation_parameters(session, jurisdiction, count, now)
     rebuild = (_without_secondary_indexes(session, "service_requests")
                if count >= BULK_LOAD_ROWS else [])
+    progress(f"generating {count:,} requests")
     session.execute(text(GENERATE_SQL), parameters)
     if rebuild:
         session.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+    if rebuild:
+        progress("rebuilding the request indexes")
     for ddl in rebuild:
         session.execute(text(ddl))
     common = {"jurisdiction_id": jurisdiction.id, "after_id": after_id, "now": now,
               "seed": str(seed)}
+    progress("linking duplicates")
     session.execute(text(DUPLICATES_SQL), {**common, "duplicate_percent": DUPLICATE_PERCENT,
                                              "duplicate_offset_m": DUPLICATE_OFFSET_M})
+    progress("writing the public history")
     session.execute(text(UPDATES_SQL), common)
+    progress("votes, surveys and reporters")
     session.execute(text(VOTES_SQL), {**common, "vote_percent": VOTE_PERCENT})
     session.execute(text(VOTE_COUNTS_SQL), common)
     session.execute(text(SURVEYS_SQL), {**common, "survey_percent": SURVEY_PERCENT})
     session.execute(text(REPORTERS_SQL), {**common, "reporter_percent": REPORTER_PERCENT})
+    progress("computing the public form of every request")
     # The rows above were written in SQL: their public form is computed by the one function.
     refresh_public_forms(session, jurisdiction_id=jurisdiction.id)
+    progress("analyzing and building the low-zoom tile grid")
     session.execute(text("ANALYZE service_requests"))
     # Low-zoom tiles read the pre-aggregated grid: build it for the new requests.
     refresh_grid(session)

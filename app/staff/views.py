@@ -198,7 +198,8 @@ class StaffServiceRequests(MethodView):
         answers = {code: [str(v) for v in value] if isinstance(value, list) else [str(value)]
                    for code, value in (form.get("attributes") or {}).items()}
         submitted = SubmitForm(
-            service_code=form["service_code"], lat=form.get("lat"), long=form.get("long"),
+            service_code=form["service_code"], lat=_coordinate_text(form.get("lat")),
+            long=_coordinate_text(form.get("long")),
             address_string=form.get("address_string"), address_id=form.get("address_id"),
             zipcode=form.get("zipcode"), description=form.get("description"),
             media_urls=form["media_urls"], attributes=answers, channel=form["channel"],
@@ -211,6 +212,12 @@ class StaffServiceRequests(MethodView):
         idempotency.remember(db.session, owner, retry_key, service_request)
         db.session.commit()
         return _detail(service_request)
+
+
+def _coordinate_text(value: float | None) -> str | None:
+    """The body's number as the submit operation reads coordinates (Open311 sends text);
+    repr keeps every digit."""
+    return None if value is None else repr(value)
 
 
 @blp.route("/requests/<service_request_id>")

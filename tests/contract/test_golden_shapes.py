@@ -1,16 +1,15 @@
 """Our XML/JSON against real cities' responses and the reference adapter's canonical ones
-(../shared/open311-samples): same element names and nesting, a superset of their fields."""
+(tests/fixtures/open311-samples, sources in its SOURCES.md): same element names and nesting, a
+superset of their fields."""
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
-# shared/ stands beside the checkout, in development and in CI alike.
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "open311-samples"
+from tests.conftest import FIXTURES
 
-pytestmark = pytest.mark.skipif(not SAMPLES.exists(), reason="shared/open311-samples not found")
+SAMPLES = FIXTURES / "open311-samples"
 
 
 def shape(element: ET.Element) -> dict:

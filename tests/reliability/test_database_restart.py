@@ -10,9 +10,11 @@ postgresql-common tools, as root), and drops it at the end.
 # ruff: noqa: S603, S607
 import os
 import shutil
+import socket
 import subprocess
 import threading
 import time
+import uuid
 from collections import Counter
 
 import pytest
@@ -25,8 +27,17 @@ from app.operations.access import create_api_key
 from app.operations.catalog import load_catalog
 from tests.conftest import FIXTURES
 
-VERSION, CLUSTER = "15", "open311fault"
-PORT = int(os.environ.get("FAULT_PORT", "5499"))
+
+def _free_port() -> int:
+    """A port no one listens on now, so that parallel runs and other servers never collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# Named and ported per run: two checkouts testing at once must not drop each other's cluster.
+VERSION, CLUSTER = "15", f"open311fault_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+PORT = int(os.environ.get("FAULT_PORT") or _free_port())
 URL = f"postgresql+psycopg://postgres@127.0.0.1:{PORT}/open311_fault"
 CLIENTS = 4
 # Figures for docs/reliability.md (printed at the end of the run).
@@ -52,7 +63,6 @@ def _drop() -> None:
 @pytest.fixture(scope="module")
 def fault_app(tmp_path_factory):
     """An app on its own cluster, with the test city and an api key committed."""
-    _drop()  # a cluster left by an interrupted run
     subprocess.run(["pg_createcluster", VERSION, CLUSTER, "--port", str(PORT), "--",
                     "--auth=trust"], check=True, capture_output=True, timeout=120)
     try:
