@@ -1,9 +1,10 @@
 """Stored photos, served back at /media/<name> (their public media_url)."""
 
-from flask import Blueprint, current_app, request, send_from_directory
+from flask import Blueprint, current_app, send_from_directory
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from app.operations.photos import CleanPhoto, clean_photo, read_bounded
+from app.web_addresses import public_base_url
 
 blp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -38,5 +39,5 @@ def uploaded_photos(files: MultiDict[str, FileStorage]) -> list[CleanPhoto]:
 
 def media_url(name: str) -> str:
     """The public URL of a stored photo."""
-    base = current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
+    base = public_base_url()
     return f"{base}/media/{name}"

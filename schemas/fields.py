@@ -5,6 +5,7 @@ import math
 from marshmallow import ValidationError, fields
 
 from app.datetimes import parse_w3c_keep_naive
+from app.emails import InvalidEmail, valid_address
 
 
 class CommaList(fields.List):
@@ -49,3 +50,14 @@ class BoundingBox(fields.Field):
             raise ValidationError("bbox must be minlong,minlat,maxlong,maxlat with longitudes "
                                   "in [-180, 180], latitudes in [-90, 90] and min <= max")
         return min_long, min_lat, max_long, max_lat
+
+
+class EmailAddress(fields.String):
+    """One email address, checked by app.emails (syntax only, no DNS); a list is refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return valid_address(text)
+        except InvalidEmail as error:
+            raise ValidationError(str(error)) from None

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.fields import CommaList, W3CDateTime
+from schemas.fields import CommaList, EmailAddress, W3CDateTime
 
 # app.public.queries holds the same lists; schemas stay importable without the app.
 STATUSES = ("open", "closed", "submitted", "acknowledged", "in_progress", "on_hold",
@@ -186,7 +186,7 @@ class StatsSchema(Schema):
 class SubscriptionFormSchema(Schema):
     """POST /requests/{id}/subscriptions (JSON or form)."""
 
-    email = fields.Email(required=True, validate=validate.Length(max=320))
+    email = EmailAddress(required=True)
 
 
 class MessageSchema(Schema):

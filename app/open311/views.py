@@ -21,6 +21,7 @@ from app.operations import idempotency
 from app.operations.access import find_api_key
 from app.operations.photos import photo_name, store_photo
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
+from app.web_addresses import public_base_url
 from schemas.open311 import (
     DiscoverySchema,
     Open311ErrorSchema,
@@ -56,7 +57,7 @@ class Discovery(MethodView):
         """Where this server's endpoints are and what they speak."""
         changed = db.session.scalar(select(func.max(Jurisdiction.changed_at)))
         changeset = changed.replace(microsecond=0).isoformat() if changed else None
-        base = current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
+        base = public_base_url()
         document = {
             "changeset": changeset,
             "contact": current_app.config["OPEN311_CONTACT"],
