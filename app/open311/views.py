@@ -199,8 +199,12 @@ class ServiceRequests(MethodView):
         if api_key is None:
             raise Forbidden("api_key is missing or not valid")
         owner = idempotency.Owner(api_key_id=api_key.id)
+        fields = list(request.form.items(multi=True))
+        content_hash = idempotency.body_hash(
+            fields + [(f"file:{name}", upload.filename or "")
+                      for name, upload in request.files.items(multi=True)])
         retry_key, first = idempotency.replay(db.session, owner, request.headers.get(
-            "Idempotency-Key"), form.get("device_id"), request.form.items(multi=True))
+            "Idempotency-Key"), form.get("device_id"), fields, content_hash)
         if first is not None:  # a retry: the first answer again, nothing filed
             return formats.render([submit_response(first)], fmt, root="service_requests",
                                   item="request")
@@ -225,7 +229,8 @@ class ServiceRequests(MethodView):
         # Written once the report is valid, before the commit that publishes its URL.
         for photo, name in photos:
             store_photo(photo, current_app.config["MEDIA_DIR"], name)
-        idempotency.remember(db.session, owner, retry_key, service_request)
+        idempotency.remember(db.session, owner, retry_key, service_request,
+                             content_hash=content_hash)
         # Read before the commit expires the objects (reading after cost two more queries).
         response = submit_response(service_request)
         if photos:

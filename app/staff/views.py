@@ -188,8 +188,10 @@ class StaffServiceRequests(MethodView):
         if staff.role not in workflow.CREATING_ROLES:
             raise Forbidden(f"only {', '.join(workflow.CREATING_ROLES)} staff file requests")
         owner = idempotency.Owner(staff_user_id=staff.id)
+        content_hash = idempotency.body_hash(request.get_json(silent=True))
         retry_key, first = idempotency.replay(db.session, owner,
-                                              request.headers.get("Idempotency-Key"))
+                                              request.headers.get("Idempotency-Key"),
+                                              content_hash=content_hash)
         if first is not None:  # a retry: the first answer again, nothing filed
             return _detail(first)
         jurisdiction = _staff_jurisdiction(staff, form.get("jurisdiction_id"))
@@ -206,7 +208,8 @@ class StaffServiceRequests(MethodView):
             db.session, jurisdiction, submitted,
             Actor(label=actor_label(staff), staff_role=staff.role),
         )
-        idempotency.remember(db.session, owner, retry_key, service_request)
+        idempotency.remember(db.session, owner, retry_key, service_request,
+                             content_hash=content_hash)
         db.session.commit()
         return _detail(service_request)
 
