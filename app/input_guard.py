@@ -1,4 +1,7 @@
-"""Input no column can hold is refused before any view runs.
+"""Input no column can hold, or no parser should take, is refused before any view runs.
+
+JSON nested deeper than MAX_JSON_DEPTH is refused before it is parsed: Python's decoder
+recurses once per level and a body of a few thousand `[` would end in a RecursionError (a 500).
 
 PostgreSQL text cannot contain NUL (0x00): a NUL in a path, parameter, form field or JSON string
 would otherwise reach the database as a DataError (a 500). Invalid UTF-8 needs no guard here:
@@ -7,7 +10,9 @@ werkzeug decodes URLs and form bodies with replacement characters.
 
 from typing import Any
 
-from flask import Flask, request
+import re
+
+from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from app.exceptions import BadRequest
@@ -46,6 +51,32 @@ def refuse_nul_bytes() -> None:
         raise BadRequest("the request contains a NUL character, which is not allowed")
 
 
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_A_BRACKET = re.compile(rb"[^\[\]{}]")
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply arrays and objects nest in a JSON text, counted without parsing it
+    (brackets inside strings do not count)."""
+    brackets = _NOT_A_BRACKET.sub(b"", _JSON_STRING.sub(b"", body))
+    depth = deepest = 0
+    for bracket in brackets:
+        depth += 1 if bracket in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def refuse_deep_json() -> None:
+    """400 when a JSON body nests deeper than MAX_JSON_DEPTH (before anything parses it)."""
+    if not request.is_json:
+        return
+    limit = current_app.config["MAX_JSON_DEPTH"]
+    if json_depth(request.get_data(cache=True)) > limit:
+        raise BadRequest(f"the JSON body is nested more than {limit} levels deep")
+
+
 def register_input_guard(app: Flask) -> None:
-    """Run the guard before every view (the converter is set in create_app, before routes)."""
+    """Run the guards before every view (the converter is set in create_app, before routes);
+    the depth guard first, since the NUL guard parses the JSON."""
+    app.before_request(refuse_deep_json)
     app.before_request(refuse_nul_bytes)

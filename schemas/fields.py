@@ -4,7 +4,7 @@ import math
 
 from marshmallow import ValidationError, fields
 
-from app.datetimes import parse_w3c_keep_naive
+from app.datetimes import DateOutOfRange, parse_w3c_keep_naive
 from app.emails import InvalidEmail, valid_address
 
 
@@ -24,6 +24,8 @@ class W3CDateTime(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             return parse_w3c_keep_naive(str(value))
+        except DateOutOfRange as error:
+            raise ValidationError(f"{str(value)[:40]!r}: {error}") from None
         except ValueError:
             raise ValidationError(
                 f"{str(value)[:40]!r} is not a W3C datetime, e.g. 2026-01-31T14:00:00Z"

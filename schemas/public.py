@@ -11,6 +11,9 @@ SORTS = ("requested_datetime", "-requested_datetime", "updated_datetime", "-upda
 GROUPS = ("service", "department", "district", "month", "status")
 
 
+MAX_CURSOR_LENGTH = 200
+
+
 class BBox(fields.Field):
     """minLong,minLat,maxLong,maxLat in WGS84 (`,` or `;` between numbers)."""
 
@@ -80,7 +83,10 @@ class RequestsArgsSchema(PublicFiltersArgsSchema):
                          metadata={"description": "A sort key; a leading - means descending"})
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000),
                            metadata={"description": "Rows per page, at most 1000"})
-    cursor = fields.String(metadata={"description": "Opaque; copy it from the `next` link"})
+    # A cursor of ours is under 120 characters; the bound keeps a forged one from holding
+    # JSON nested deeply enough to exhaust the decoder.
+    cursor = fields.String(validate=validate.Length(max=MAX_CURSOR_LENGTH),
+                           metadata={"description": "Opaque; copy it from the `next` link"})
 
 
 class FeedArgsSchema(PublicFiltersArgsSchema):
