@@ -8,9 +8,8 @@ would otherwise reach the database as a DataError (a 500). Invalid UTF-8 needs n
 werkzeug decodes URLs and form bodies with replacement characters.
 """
 
-from typing import Any
-
 import re
+from typing import Any
 
 from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter

@@ -204,7 +204,7 @@ class ServiceRequests(MethodView):
             fields + [(f"file:{name}", upload.filename or "")
                       for name, upload in request.files.items(multi=True)])
         retry_key, first = idempotency.replay(db.session, owner, request.headers.get(
-            "Idempotency-Key"), form.get("device_id"), fields, content_hash)
+            "Idempotency-Key"), form.get("device_id"), fields, content_hash=content_hash)
         if first is not None:  # a retry: the first answer again, nothing filed
             return formats.render([submit_response(first)], fmt, root="service_requests",
                                   item="request")

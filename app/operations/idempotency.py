@@ -86,7 +86,7 @@ def retry_key(header: str | None, device_id: str | None,
     return None
 
 
-def claim(session: DbSession, owner: Owner, key: str, explicit: bool,
+def claim(session: DbSession, owner: Owner, key: str, explicit: bool, *,
           content_hash: str | None = None, now: datetime | None = None,
           ) -> ServiceRequest | None:
     """Lock the key for this transaction and return the request it already stands for, if it
@@ -112,7 +112,7 @@ def claim(session: DbSession, owner: Owner, key: str, explicit: bool,
 
 
 def replay(session: DbSession, owner: Owner, header: str | None, device_id: str | None = None,
-           form: Iterable[tuple[str, str]] | None = None, content_hash: str | None = None,
+           form: Iterable[tuple[str, str]] | None = None, *, content_hash: str | None = None,
            ) -> tuple[str | None, ServiceRequest | None]:
     """(the key to remember after filing, the request a retry stands for): claim in one call.
     `content_hash` (body_hash of the body) makes a replay with another body a 422."""
@@ -123,7 +123,7 @@ def replay(session: DbSession, owner: Owner, header: str | None, device_id: str 
 
 
 def remember(session: DbSession, owner: Owner, key: str | None, service_request: ServiceRequest,
-             now: datetime | None = None, content_hash: str | None = None) -> None:
+             *, now: datetime | None = None, content_hash: str | None = None) -> None:
     """Record the request a key produced (replacing an expired record of the same key)."""
     if key is None:
         return

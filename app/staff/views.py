@@ -13,6 +13,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import cast, func, select
 
 from app import workflow
+from app.csv_safety import csv_safe_text
 from app.datetimes import localize, w3c
 from app.exceptions import BadRequest, Forbidden, NotFound
 from app.extensions import db
@@ -347,7 +348,8 @@ def performance_csv(report: dict[str, Any]) -> Response:
     writer.writeheader()
     for level in ("services", "departments"):
         for row in report[level]:
-            writer.writerow({"level": level[:-1]} | row)
+            writer.writerow({name: csv_safe_text(value)
+                             for name, value in ({"level": level[:-1]} | row).items()})
     filename = f"performance-{report['month']}.csv"
     return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
