@@ -1,8 +1,8 @@
 """Bearer-token authentication for staff, and who may work which request."""
 
-from flask import request
+from flask import g, request
 
-from app.exceptions import Forbidden, Unauthorized
+from app.exceptions import NotFound, Unauthorized
 from app.extensions import db
 from app.models import ServiceRequest, StaffUser
 from app.operations.staff import find_staff
@@ -17,10 +17,21 @@ def current_staff() -> StaffUser:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("an Authorization: Bearer token is required", headers=CHALLENGE)
-    staff = find_staff(db.session, token.strip())
+    token = token.strip()
+    known = g.get("staff_of_token")
+    if known is not None and known[0] == token:  # already looked up by this request
+        return known[1]
+    staff = find_staff(db.session, token)
     if staff is None:
         raise Unauthorized("the bearer token is unknown or revoked", headers=CHALLENGE)
+    g.staff_of_token = (token, staff)
     return staff
+
+
+def authenticate_staff_routes() -> None:
+    """Before any staff view parses its body: a caller without a valid token gets 401, not a
+    400 that would tell what the route accepts."""
+    current_staff()
 
 
 def may_work(staff: StaffUser, service_request: ServiceRequest) -> bool:
@@ -29,9 +40,10 @@ def may_work(staff: StaffUser, service_request: ServiceRequest) -> bool:
 
 
 def ensure_may_work(staff: StaffUser, service_request: ServiceRequest) -> None:
-    """403 unless `staff` may see and change this request."""
+    """404, exactly as for a request that does not exist, unless `staff` may see and change
+    this request: no answer may tell another department's requests apart, or their state."""
     if not may_work(staff, service_request):
-        raise Forbidden("this request belongs to another department")
+        raise NotFound(f"service request {str(service_request.id)!r} was not found")
 
 
 def locked_request_for(staff: StaffUser, service_request_id: str) -> ServiceRequest:

@@ -279,7 +279,8 @@ class Reassign(MethodView):
         """Send to another department or service; the deadline is recomputed."""
         return _change(service_request_id, lambda service_request, actor, now: reassign(
             db.session, service_request, department_code=form.get("department"),
-            service_code=form.get("service_code"), actor=actor, now=now))
+            service_code=form.get("service_code"), actor=actor, now=now,
+            staff_role=current_staff().role))
 
 
 @blp.route("/requests/<service_request_id>/escalations")
@@ -303,14 +304,25 @@ class Merge(MethodView):
     @blp.response(200, StaffRequestDetailSchema)
     def post(self, form: dict, service_request_id: str):
         """Merge this request into another as its duplicate."""
-        return _change(service_request_id, lambda service_request, actor, now: merge(
-            db.session, service_request, form["into"], actor, now))
+        def merge_into_a_request_in_scope(service_request: ServiceRequest, actor: str,
+                                          now: datetime) -> object:
+            # Both sides are written: the parent must be the caller's to touch too.
+            if str(form["into"]) != str(service_request.id):
+                locked_request_for(current_staff(), form["into"])
+            return merge(db.session, service_request, form["into"], actor, now)
+
+        return _change(service_request_id, merge_into_a_request_in_scope)
 
     @blp.response(200, StaffRequestDetailSchema)
     def delete(self, service_request_id: str):
         """Undo a merge."""
-        return _change(service_request_id, lambda service_request, actor, now: unmerge(
-            db.session, service_request, actor, now))
+        def unmerge_from_a_request_in_scope(service_request: ServiceRequest, actor: str,
+                                            now: datetime) -> object:
+            if service_request.duplicate_of_id is not None:
+                locked_request_for(current_staff(), service_request.duplicate_of_id)
+            return unmerge(db.session, service_request, actor, now)
+
+        return _change(service_request_id, unmerge_from_a_request_in_scope)
 
 
 @blp.route("/closures")
