@@ -14,7 +14,7 @@ from app.datetimes import localize
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.lookups import resolve_jurisdiction
-from app.media import media_url, uploaded_photos
+from app.media import checked_media_urls, media_url, uploaded_photos
 from app.models import Jurisdiction, Service, ServiceRequest
 from app.open311 import blp, extensions, queries, render
 from app.operations import idempotency
@@ -218,7 +218,8 @@ class ServiceRequests(MethodView):
             address_id=form.get("address_id"),
             zipcode=form.get("zipcode"),
             description=form.get("description"),
-            media_urls=form.get("media_url", []) + [media_url(name) for _, name in photos],
+            media_urls=checked_media_urls(form.get("media_url", []), len(photos))
+            + [media_url(name) for _, name in photos],
             attributes=_attribute_answers(request.values),
             reporter={k: form[k] for k in REPORTER_FIELDS if form.get(k)},
         )

@@ -262,11 +262,6 @@ def submit_request(session: DbSession, jurisdiction: Jurisdiction, form: SubmitF
     for name, value in form.reporter.items():
         if len(value) > 320:
             problems.append(f"{name} is longer than 320 characters")
-    if form.reporter.get("email") and "@" not in form.reporter["email"]:
-        problems.append("email is not an email address")
-    for url in form.media_urls:
-        if not url.startswith(("http://", "https://")) or len(url) > 2000:
-            problems.append("media_url must be an http(s) URL of at most 2000 characters")
     if problems:
         raise BadRequest(*problems)
 

@@ -18,6 +18,7 @@ from app.datetimes import localize, w3c
 from app.exceptions import BadRequest, Forbidden, NotFound
 from app.extensions import db
 from app.lookups import jurisdiction_of, resolve_jurisdiction
+from app.media import checked_media_urls
 from app.models import (
     Department,
     District,
@@ -202,7 +203,8 @@ class StaffServiceRequests(MethodView):
             service_code=form["service_code"], lat=form.get("lat"), long=form.get("long"),
             address_string=form.get("address_string"), address_id=form.get("address_id"),
             zipcode=form.get("zipcode"), description=form.get("description"),
-            media_urls=form["media_urls"], attributes=answers, channel=form["channel"],
+            media_urls=checked_media_urls(form["media_urls"]), attributes=answers,
+            channel=form["channel"],
             reporter={k: form[k] for k in REPORTER_FIELDS if form.get(k)},
         )
         service_request = submit_request(

@@ -162,19 +162,15 @@ def test_the_table_covers_every_staff_route(app):
     assert routes == {(action.rule, action.method) for action in ACTIONS}
 
 
-@pytest.mark.parametrize("side", [OWN, OTHER])
-@pytest.mark.parametrize("role", STAFF_ROLES)
-@pytest.mark.parametrize("action", ACTIONS, ids=lambda action: action.name)
-def test_staff_scope(client, db_session, make_request, action, role, side):
+CASES = [(action, role, side) for action in ACTIONS for role in STAFF_ROLES
+         for side in (OWN, OTHER)]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{a.name}-{role}-{side}" for a, role, side in CASES])
+def test_staff_scope(client, db_session, make_request, case):
+    action, role, side = case
     headers = bearer(db_session, role, "PW" if role == "department" else None)
-    ids: list[int] = []
-
-    def make(service_code, **columns):
-        created = make_request(service_code, **columns)
-        ids.append(created.id)
-        return created
-
-    response, untouched = action.call(client, headers, make, side)
+    response, untouched = action.call(client, headers, make_request, side)
     want = expected(action, role, side)
     assert outcome(response) == want, response.get_data(as_text=True)
     if want != OK:
