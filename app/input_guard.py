@@ -17,6 +17,9 @@ from werkzeug.routing import IntegerConverter
 from app.exceptions import BadRequest
 
 NUL = "\x00"
+# NUL, and the lone UTF-16 surrogates a JSON string can spell (`"\ud800"`): neither can be
+# encoded for PostgreSQL.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 BIGINT_MAX = 2**63 - 1
 
 
@@ -31,7 +34,7 @@ class BigintConverter(IntegerConverter):
 
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
-        return NUL in value
+        return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
         return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
     if isinstance(value, list):
@@ -47,7 +50,8 @@ def refuse_nul_bytes() -> None:
     if request.is_json:
         parts.append(request.get_json(silent=True))
     if any(_has_nul(part) for part in parts):
-        raise BadRequest("the request contains a NUL character, which is not allowed")
+        raise BadRequest("the request contains a NUL character or a lone surrogate (\\ud800-"
+                         "\\udfff), which is not allowed")
 
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')

@@ -59,3 +59,14 @@ def test_a_csv_export_cell_cannot_start_a_formula(client, make_request, start):
 def test_ordinary_text_is_left_alone_in_csv():
     assert csv_safe_text("Pothole on Main St") == "Pothole on Main St"
     assert csv_safe_text(-87.7) == -87.7
+
+
+@pytest.mark.parametrize("path", ["/api/v1/staff/requests/{id}/notes",
+                                  "/api/v1/public/requests/{id}/votes"])
+def test_a_lone_surrogate_in_json_is_400(client, db_session, make_request, path):
+    service_request = make_request()
+    response = client.post(path.format(id=service_request.id),
+                           data='{"text": "a\\ud800b", "public": true, "device_id": "\\udfff"}',
+                           content_type="application/json", headers=bearer(db_session, "agent"))
+    assert response.status_code == 400
+    assert "surrogate" in response.get_data(as_text=True)
