@@ -1,6 +1,6 @@
 """Bearer-token authentication for staff, and who may work which request."""
 
-from flask import g, request
+from flask import request
 
 from app.exceptions import NotFound, Unauthorized
 from app.extensions import db
@@ -17,14 +17,9 @@ def current_staff() -> StaffUser:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("an Authorization: Bearer token is required", headers=CHALLENGE)
-    token = token.strip()
-    known = g.get("staff_of_token")
-    if known is not None and known[0] == token:  # already looked up by this request
-        return known[1]
-    staff = find_staff(db.session, token)
+    staff = find_staff(db.session, token.strip())
     if staff is None:
         raise Unauthorized("the bearer token is unknown or revoked", headers=CHALLENGE)
-    g.staff_of_token = (token, staff)
     return staff
 
 
