@@ -41,7 +41,7 @@ def ensure_may_work(staff: StaffUser, service_request: ServiceRequest) -> None:
         raise NotFound(f"service request {str(service_request.id)!r} was not found")
 
 
-def locked_request_for(staff: StaffUser, service_request_id: str) -> ServiceRequest:
+def locked_request_for(staff: StaffUser, service_request_id: int | str) -> ServiceRequest:
     """The request, row-locked for a change, after checking the staff member's right to it."""
     service_request = lock_request(db.session, service_request_id)
     ensure_may_work(staff, service_request)
