@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
+from app.extensions import db as flask_db
 from app.models import OutboxEvent, Subscription
 from app.operations.subscriptions import CONFIRM_EVENT
 from tests.mail_servers import SmtpServer
@@ -122,8 +123,11 @@ def test_the_link_comes_from_public_base_url_whatever_the_host(app, client, make
 @pytest.fixture
 def app_without_public_base_url(database_url):
     """A production-like app: PUBLIC_BASE_URL unset, not in debug mode."""
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PUBLIC_BASE_URL": "",
-                       "RATELIMIT_ENABLED": False})
+    built = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "PUBLIC_BASE_URL": "",
+                        "RATELIMIT_ENABLED": False})
+    yield built
+    with built.app_context():
+        flask_db.engine.dispose()
 
 
 def test_an_untrusted_host_is_400_when_public_base_url_is_unset(app_without_public_base_url):

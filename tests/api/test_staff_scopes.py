@@ -183,3 +183,12 @@ def test_staff_routes_authenticate_before_they_validate(client, jurisdiction, ac
     path = STAFF + action.rule.replace("<service_request_id>", "1") + "?month=nope&page=x"
     response = client.open(path, method=action.method, json={"bogus": [1, 2, 3]})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("role", "status"), [("agent", 403), ("mayor_office", 200)])
+def test_reassigning_into_a_restricted_service_needs_its_role(client, db_session, make_request,
+                                                              role, status):
+    pothole = make_request("POTHOLE")
+    response = client.post(f"{STAFF}/requests/{pothole.id}/reassign",
+                           json={"service_code": "MAYOR"}, headers=bearer(db_session, role))
+    assert response.status_code == status
