@@ -55,18 +55,37 @@ def refuse_nul_bytes() -> None:
 
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_NOT_A_BRACKET = re.compile(rb"[^\[\]{}]")
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_OBJECTS_AS_ARRAYS = bytes.maketrans(b"{}", b"[]")
 
 
-def json_depth(body: bytes) -> int:
-    """How deeply arrays and objects nest in a JSON text, counted without parsing it
-    (brackets inside strings do not count)."""
-    brackets = _NOT_A_BRACKET.sub(b"", _JSON_STRING.sub(b"", body))
-    depth = deepest = 0
+def nests_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels in a JSON text, found without
+    parsing it (brackets inside strings do not count).
+
+    Fast path, at C speed: each pass of removing every empty pair `[]` takes one level off
+    every branch, so a well-formed text of at most `limit` levels is gone after `limit` passes.
+    Anything left (too deep, or malformed) is walked bracket by bracket, stopping at the first
+    level too deep."""
+    # bytes.translate, not a regular expression: C speed over a 10 MB body.
+    brackets = _JSON_STRING.sub(b"", body).translate(_OBJECTS_AS_ARRAYS, _NOT_BRACKETS)
+    if b"[" * (limit + 1) in brackets:  # the plain attack, found by one C search
+        return True
+    left = brackets
+    for _ in range(limit):
+        if not left:
+            return False
+        left = left.replace(b"[]", b"")
+    if not left:
+        return False
+    depth = 0
     for bracket in brackets:
-        depth += 1 if bracket in b"[{" else -1
-        deepest = max(deepest, depth)
-    return deepest
+        depth += 1 if bracket == ord("[") else -1
+        if depth > limit:
+            return True
+        if depth < 0:
+            return False  # malformed: the parser refuses it before nesting anything
+    return False
 
 
 def refuse_deep_json() -> None:
@@ -74,7 +93,7 @@ def refuse_deep_json() -> None:
     if not request.is_json:
         return
     limit = current_app.config["MAX_JSON_DEPTH"]
-    if json_depth(request.get_data(cache=True)) > limit:
+    if nests_deeper_than(request.get_data(cache=True), limit):
         raise BadRequest(f"the JSON body is nested more than {limit} levels deep")
 
 
