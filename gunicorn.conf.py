@@ -5,10 +5,28 @@ import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+# Threads, not one request per process: a client that sends its headers slowly holds a thread
+# while they trickle in, and with sync workers a handful of such clients (slowloris) stopped
+# the server. workers x threads connections may be slow at once before ordinary requests
+# wait; in front of the internet, a buffering proxy (nginx) is still the full answer
+# (docs/reliability.md). Database connections are pooled per process and taken only by
+# requests that reach a view, so threads do not multiply them.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
+# A worker takes no more connections than it has threads: one whose threads are all held by
+# slow clients stops accepting and leaves new connections to the other workers (with the
+# default of 1000 it kept accepting and queued ordinary requests behind the slow ones).
+worker_connections = threads
 timeout = 60
 # Exports stream for minutes; workers must not be killed for it.
 graceful_timeout = 30
+# No keep-alive: a kept-alive idle connection would hold one of those places (a proxy in
+# front keeps its own connections to clients).
+keepalive = 0
 accesslog = "-"
+# The app is imported once, before the workers fork: they boot in a fraction of the time and
+# share its memory. create_app opens no database connection, so none is shared across forks.
+preload_app = True
 # The path only (%(U)s), never the query string: some Open311 clients send their api_key in
 # the URL, and filters can carry personal search terms.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

@@ -57,6 +57,12 @@ class Config:
         self.DATABASE_PGBOUNCER = env.get("DATABASE_PGBOUNCER", "").lower() in {
             "1", "true", "yes", "on"}
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "")
+        # Host names the server answers for, comma-separated, besides PUBLIC_BASE_URL's host
+        # and loopback; any other Host header is 400 (app/web_addresses.py).
+        self.TRUSTED_HOSTS = env.get("TRUSTED_HOSTS", "")
+        # media_url values a report may carry: http(s) URLs on these hosts only (comma-
+        # separated); empty means this server's own media (PUBLIC_BASE_URL's host).
+        self.MEDIA_URL_HOSTS = env.get("MEDIA_URL_HOSTS", "")
         self.MEDIA_DIR = env.get("MEDIA_DIR", str(Path.cwd() / "media"))
         # Each photo of a report; the whole body is bounded by MAX_CONTENT_LENGTH.
         self.MEDIA_MAX_BYTES = int(env.get("MEDIA_MAX_BYTES", str(5 * 1024 * 1024)))
@@ -77,6 +83,16 @@ class Config:
         self.RATELIMIT_POST_PER_KEY = env.get("RATELIMIT_POST_PER_KEY", "1000/hour")
         self.RATELIMIT_EXPORTS_PER_ADDRESS = env.get("RATELIMIT_EXPORTS_PER_ADDRESS",
                                                      "30/minute")
+        # Abuse limits per UTC day (app/usage_limits.py; counters in PostgreSQL, shared by
+        # every worker and host; 0 switches one off). Listed in docs/reliability.md.
+        self.SUBSCRIPTIONS_PER_CLIENT_PER_DAY = int(
+            env.get("SUBSCRIPTIONS_PER_CLIENT_PER_DAY", "20"))
+        self.SUBSCRIPTION_EMAILS_PER_RECIPIENT_PER_DAY = int(
+            env.get("SUBSCRIPTION_EMAILS_PER_RECIPIENT_PER_DAY", "5"))
+        self.VOTES_PER_CLIENT_PER_REQUEST_PER_DAY = int(
+            env.get("VOTES_PER_CLIENT_PER_REQUEST_PER_DAY", "5"))
+        # Deepest nesting of arrays and objects a JSON body may have (app/input_guard.py).
+        self.MAX_JSON_DEPTH = int(env.get("MAX_JSON_DEPTH", "20"))
         # Public API: seconds browsers and proxies may reuse a GET; statistics rows with fewer
         # judged requests than this are flagged low_sample.
         # Point vector tiles kept per worker process (app/maps/tiles.py); 0 switches it off.

@@ -18,9 +18,26 @@ def parse_w3c(raw: str, default_zone: ZoneInfo | None = None) -> datetime:
     return parsed
 
 
+# Dates a filter may name: date arithmetic (windows, time zones) near year 1 or 9999
+# overflows, and no 311 request lies outside these.
+SUPPORTED_YEARS = (1900, 2999)
+
+
+class DateOutOfRange(ValueError):
+    """A well-formed date outside SUPPORTED_YEARS."""
+
+
 def parse_w3c_keep_naive(raw: str) -> datetime:
     """Like parse_w3c, but a datetime without offset stays naive, for the caller to place in
-    the jurisdiction's timezone."""
+    the jurisdiction's timezone. DateOutOfRange outside SUPPORTED_YEARS."""
+    parsed = _parse_iso(raw)
+    first, last = SUPPORTED_YEARS
+    if not first <= parsed.year <= last:
+        raise DateOutOfRange(f"dates must be between the years {first} and {last}")
+    return parsed
+
+
+def _parse_iso(raw: str) -> datetime:
     text = raw.strip()
     text = _UNENCODED_PLUS.sub(r"\1+\2", text)
     if text.endswith(("Z", "z")):

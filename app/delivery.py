@@ -23,6 +23,8 @@ from sqlalchemy import select
 
 from app.db import DbSession
 from app.models import ApiKey, OutboxEvent
+from app.operations.notifications import SUBSCRIPTION_KEY
+from app.operations.subscriptions import UNSUBSCRIBE_PATH, unsubscribe_token
 
 SIGNATURE_HEADER = "X-Open311-Signature"
 EVENT_ID_HEADER = "X-Open311-Event-Id"
@@ -33,11 +35,13 @@ TIMEOUT_SECONDS = 10
 
 @dataclass(frozen=True)
 class Transport:
-    """Where deliveries go: the SMTP server, the sender, and the base of links in emails."""
+    """Where deliveries go: the SMTP server, the sender, the base of links in emails
+    (PUBLIC_BASE_URL) and the key signing unsubscribe links (SECRET_KEY)."""
 
     smtp_url: str
     mail_from: str
     base_url: str = ""
+    secret_key: str = ""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -59,7 +63,17 @@ def send_email(transport: Transport, outbox_event: OutboxEvent) -> None:
     message["Subject"] = outbox_event.payload["subject"]
     host = url.hostname or "localhost"
     message["Message-ID"] = f"<outbox-{outbox_event.id}@{host}>"
-    message.set_content(outbox_event.payload["body"].replace("{base_url}", transport.base_url))
+    body = outbox_event.payload["body"].replace("{base_url}", transport.base_url)
+    subscription_id = outbox_event.payload.get(SUBSCRIPTION_KEY)
+    if subscription_id is not None:
+        # RFC 2369 and RFC 8058: mail clients show an unsubscribe button and may POST to the
+        # link in one click.
+        link = (f"{transport.base_url}{UNSUBSCRIBE_PATH}"
+                f"{unsubscribe_token(transport.secret_key, subscription_id)}")
+        message["List-Unsubscribe"] = f"<{link}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        body += f"\n\nTo stop following this request, open {link}"
+    message.set_content(body)
     smtp_class = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
     with smtp_class(host, url.port or 25, timeout=TIMEOUT_SECONDS) as smtp:
         if url.username:

@@ -44,6 +44,19 @@ class Conflict(Open311Error):
     status = 409
 
 
+class UnprocessableContent(Open311Error):
+    """Well-formed, but contradicting what the server already holds (an Idempotency-Key
+    replayed with another body)."""
+
+    status = 422
+
+
+class TooManyRequests(Open311Error):
+    """A daily limit on one client address or one recipient was reached."""
+
+    status = 429
+
+
 class PayloadTooLarge(Open311Error):
     """A body over the configured size."""
 

@@ -44,8 +44,9 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 
 
 def strip_xml_illegal(body: bytes) -> bytes:
-    """UTF-8 text without the characters XML 1.0 forbids (bytes.translate is C speed: a
-    regular expression over a 1000-request document took longer than the query)."""
+    """UTF-8 text without the characters XML 1.0 forbids: the last step of every XML
+    renderer (Open311 XML, the Atom feed), whatever the stored text holds. bytes.translate is
+    C speed: a regular expression over a 1000-request document took longer than the query."""
     body = body.translate(None, _XML_ILLEGAL_BYTES)
     for noncharacter in _XML_NONCHARACTERS:
         if noncharacter in body:

@@ -1,14 +1,19 @@
 """Stored photos, served back at /media/<name> (their public media_url)."""
 
-from flask import Blueprint, current_app, request, send_from_directory
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, send_from_directory
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from app.exceptions import BadRequest
 from app.operations.photos import CleanPhoto, clean_photo, read_bounded
+from app.web_addresses import public_base_url
 
 blp = Blueprint("media", __name__, url_prefix="/media")
 
 # More photos than this in one report is not a resident's report.
 MAX_PHOTOS = 5
+MAX_URL_LENGTH = 2000
 
 
 @blp.get("/<name>")
@@ -26,10 +31,10 @@ def uploaded_photos(files: MultiDict[str, FileStorage]) -> list[CleanPhoto]:
     ordered = files.getlist("media") + [
         upload for key, upload in files.items(multi=True) if key != "media"
     ]
+    if len(ordered) > MAX_PHOTOS:
+        raise BadRequest(f"a report takes at most {MAX_PHOTOS} photos")
     photos: list[CleanPhoto] = []
     for upload in ordered:
-        if len(photos) == MAX_PHOTOS:
-            break
         data = read_bounded(upload.stream, max_bytes)
         if data:
             photos.append(clean_photo(data, upload.filename or upload.name or "media"))
@@ -38,5 +43,34 @@ def uploaded_photos(files: MultiDict[str, FileStorage]) -> list[CleanPhoto]:
 
 def media_url(name: str) -> str:
     """The public URL of a stored photo."""
-    base = current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
+    base = public_base_url()
     return f"{base}/media/{name}"
+
+
+def checked_media_urls(urls: list[str], uploads: int = 0) -> list[str]:
+    """The media_url values of a report, each an http(s) URL on a host of MEDIA_URL_HOSTS
+    (by default only this server's own /media/), at most MAX_PHOTOS with the uploads; 400
+    otherwise. A URL anywhere else would be published as the report's photo: a tracking pixel,
+    or an address inside the city's network (http://169.254.169.254/)."""
+    if len(urls) + uploads > MAX_PHOTOS:
+        raise BadRequest(f"a report takes at most {MAX_PHOTOS} photos")
+    configured = [h.strip().lower() for h in current_app.config["MEDIA_URL_HOSTS"].split(",")
+                  if h.strip()]
+    own_media = f"{public_base_url()}/media/"
+    for url in urls:
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            parts, host = None, ""
+        if configured:
+            allowed = (parts is not None and parts.scheme in ("http", "https")
+                       and host in configured)
+            where = ", ".join(configured)
+        else:
+            allowed = url.startswith(own_media)
+            where = own_media
+        if not allowed or len(url) > MAX_URL_LENGTH or any(c.isspace() for c in url):
+            raise BadRequest(f"media_url must be an http(s) URL on {where} of at most "
+                             f"{MAX_URL_LENGTH} characters")
+    return urls

@@ -77,6 +77,14 @@ def sla_check() -> None:
     click.echo(f"warnings: {counts['warned']}, overdue: {counts['overdue']}")
 
 
+def prune_counters() -> None:
+    """Drop the abuse-limit counters of past days (the worker runs this each round)."""
+    from app.usage_limits import prune
+
+    prune(db.session)
+    db.session.commit()
+
+
 @click.group("outbox")
 def outbox_group() -> None:
     """Delivery of emails and webhooks."""
@@ -91,11 +99,18 @@ def outbox_work(once: bool, sla: bool, idle: float) -> None:
     from app.delivery import Transport, deliver_due
 
     config = current_app.config
-    transport = Transport(config["SMTP_URL"], config["MAIL_FROM"], config["PUBLIC_BASE_URL"])
+    if not config["PUBLIC_BASE_URL"]:
+        # Links in emails are built from it, never from a request's Host header.
+        click.echo("PUBLIC_BASE_URL is not set: emails would carry links without a host. Set "
+                   "it to the server's public address, e.g. https://311.example.gov", err=True)
+        sys.exit(1)
+    transport = Transport(config["SMTP_URL"], config["MAIL_FROM"], config["PUBLIC_BASE_URL"],
+                          config["SECRET_KEY"])
     while True:
         if sla:
             run_sla_check()
         tried = deliver_due(db.session, transport)
+        prune_counters()
         if once:
             click.echo(f"tried: {tried}")
             return

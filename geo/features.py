@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
-from geo.filters import envelope
+from geo.filters import envelope, overlaps_geography_box
 from geo.points import WGS84
 
 # GeoJSON coordinates to 7 decimals: about 1 cm, finer than any phone's GPS.
@@ -60,9 +60,10 @@ def intersects_bbox(geometry: Any, indexed_location: Any, bbox: tuple[float, flo
     to half a grid cell from the stored one)."""
     min_long, min_lat, max_long, max_lat = bbox
     box = envelope(min_long, min_lat, max_long, max_lat)
-    grown = func.ST_Expand(box, index_margin)
     return and_(
-        indexed_location.op("&&")(func.Geography(grown)),
+        overlaps_geography_box(indexed_location, min_long - index_margin,
+                               max(min_lat - index_margin, -90), max_long + index_margin,
+                               min(max_lat + index_margin, 90)),
         func.ST_Intersects(geometry, box),
     )
 

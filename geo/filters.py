@@ -1,10 +1,11 @@
 """Spatial predicates over geography columns, written so that PostgreSQL uses the GiST index."""
 
 import math
+from itertools import pairwise
 from typing import Any
 
 from geoalchemy2 import Geography
-from sqlalchemy import ColumnElement, and_, cast, func
+from sqlalchemy import ColumnElement, and_, cast, func, or_
 
 from geo.points import WGS84
 
@@ -29,9 +30,34 @@ def nearest_first(column: Any, lat: float, long: float) -> ColumnElement[Any]:
     return column.op("<->")(point_geography(lat, long))
 
 
+# Narrower than the 180 degrees a geography edge may span, with room to spare.
+GEOGRAPHY_PIECE_DEGREES = 90.0
+
+
 def envelope(min_long: float, min_lat: float, max_long: float, max_lat: float):
     """A WGS84 box as geometry."""
     return func.ST_MakeEnvelope(min_long, min_lat, max_long, max_lat, WGS84)
+
+
+def _cuts(low: float, high: float) -> list[tuple[float, float]]:
+    pieces = max(1, math.ceil((high - low) / GEOGRAPHY_PIECE_DEGREES))
+    step = (high - low) / pieces
+    edges = [low + step * i for i in range(pieces)] + [high]
+    return list(pairwise(edges))
+
+
+def overlaps_geography_box(column: Any, min_long: float, min_lat: float, max_long: float,
+                           max_lat: float) -> ColumnElement[bool]:
+    """Geography && box, served by the geography GiST index, for a box of any size.
+
+    A geography edge of 180 degrees or more (a box as wide as half the globe, or a meridian
+    from pole to pole) has no defined path (PostGIS: "Antipodal edge"), so a large box is cut
+    into pieces of at most GEOGRAPHY_PIECE_DEGREES on each axis, OR-ed."""
+    return or_(*(
+        column.op("&&")(cast(envelope(west, south, east, north), Geography))
+        for west, east in _cuts(min_long, max_long)
+        for south, north in _cuts(min_lat, max_lat)
+    ))
 
 
 def covers_point(area: Any, lat: float, long: float) -> ColumnElement[bool]:

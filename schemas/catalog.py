@@ -15,6 +15,7 @@ from marshmallow import (
 
 from app.sla import LONG_SLA_DAYS, SLA_CALENDARS
 from app.workflow import CLOSED_STATES
+from schemas.fields import EmailAddress
 
 SERVICE_TYPES = ("realtime", "batch", "blackbox")
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
@@ -69,7 +70,7 @@ class JurisdictionSchema(StrictSchema):
 class DepartmentSchema(StrictSchema):
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=validate.Length(min=1))
-    email = fields.Email(load_default=None)
+    email = EmailAddress(load_default=None)
 
 
 class SlaSchema(StrictSchema):

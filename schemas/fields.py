@@ -4,7 +4,8 @@ import math
 
 from marshmallow import ValidationError, fields, validate
 
-from app.datetimes import parse_w3c_keep_naive
+from app.datetimes import DateOutOfRange, parse_w3c_keep_naive
+from app.emails import InvalidEmail, valid_address
 
 
 class CommaList(fields.List):
@@ -23,6 +24,8 @@ class W3CDateTime(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             return parse_w3c_keep_naive(str(value))
+        except DateOutOfRange as error:
+            raise ValidationError(f"{str(value)[:40]!r}: {error}") from None
         except ValueError:
             raise ValidationError(
                 f"{str(value)[:40]!r} is not a W3C datetime, e.g. 2026-01-31T14:00:00Z"
@@ -68,3 +71,14 @@ class Identifier(fields.String):
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class EmailAddress(fields.String):
+    """One email address, checked by app.emails (syntax only, no DNS); a list is refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return valid_address(text)
+        except InvalidEmail as error:
+            raise ValidationError(str(error)) from None

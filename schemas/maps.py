@@ -5,7 +5,7 @@ from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app.datetimes import parse_w3c
+from app.datetimes import DateOutOfRange, parse_w3c
 from schemas.fields import CommaList
 
 DEFAULT_LIMIT = 100
@@ -40,6 +40,8 @@ class Interval(fields.Field):
             return None
         try:
             return parse_w3c(part)
+        except DateOutOfRange as error:
+            raise ValidationError(f"{part[:40]!r}: {error}") from None
         except ValueError:
             raise ValidationError(
                 f"{part[:40]!r} is not an RFC 3339 datetime, e.g. 2026-01-31T14:00:00Z"

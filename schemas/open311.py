@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.fields import BoundingBox, CommaList, W3CDateTime
+from schemas.fields import BoundingBox, CommaList, EmailAddress, W3CDateTime
 
 OPEN311_STATUSES = ("open", "closed")
 MAX_RADIUS_M = 10_000
@@ -93,7 +93,7 @@ class SubmitFormSchema(Open311ArgsSchema):
     address_string = fields.String()
     address_id = fields.String()
     zipcode = fields.String()
-    email = fields.String()
+    email = EmailAddress()
     device_id = fields.String()
     account_id = fields.String()
     first_name = fields.String()

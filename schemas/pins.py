@@ -2,6 +2,8 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from schemas.fields import EmailAddress
+
 MAX_VOTER_LENGTH = 320
 MAX_ADDRESS_RESULTS = 50
 
@@ -44,7 +46,7 @@ class VoteFormSchema(PublicArgsSchema):
     """POST votes (JSON or form): who says "me too", kept only as a keyed hash."""
 
     device_id = fields.String(validate=validate.Length(1, MAX_VOTER_LENGTH))
-    email = fields.Email(validate=validate.Length(1, MAX_VOTER_LENGTH))
+    email = EmailAddress(validate=validate.Length(1, MAX_VOTER_LENGTH))
 
     @validates_schema
     def _voter_is_named(self, data, **kwargs):

@@ -2,13 +2,16 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.fields import CommaList, W3CDateTime
+from schemas.fields import CommaList, EmailAddress, W3CDateTime
 
 # app.public.queries holds the same lists; schemas stay importable without the app.
 STATUSES = ("open", "closed", "submitted", "acknowledged", "in_progress", "on_hold",
             "waiting_for_reporter", "resolved", "cancelled")
 SORTS = ("requested_datetime", "-requested_datetime", "updated_datetime", "-updated_datetime")
 GROUPS = ("service", "department", "district", "month", "status")
+
+
+MAX_CURSOR_LENGTH = 200
 
 
 class BBox(fields.Field):
@@ -80,7 +83,10 @@ class RequestsArgsSchema(PublicFiltersArgsSchema):
                          metadata={"description": "A sort key; a leading - means descending"})
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000),
                            metadata={"description": "Rows per page, at most 1000"})
-    cursor = fields.String(metadata={"description": "Opaque; copy it from the `next` link"})
+    # A cursor of ours is under 120 characters; the bound keeps a forged one from holding
+    # JSON nested deeply enough to exhaust the decoder.
+    cursor = fields.String(validate=validate.Length(max=MAX_CURSOR_LENGTH),
+                           metadata={"description": "Opaque; copy it from the `next` link"})
 
 
 class FeedArgsSchema(PublicFiltersArgsSchema):
@@ -186,7 +192,7 @@ class StatsSchema(Schema):
 class SubscriptionFormSchema(Schema):
     """POST /requests/{id}/subscriptions (JSON or form)."""
 
-    email = fields.Email(required=True, validate=validate.Length(max=320))
+    email = EmailAddress(required=True)
 
 
 class MessageSchema(Schema):

@@ -3,7 +3,7 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.workflow import ALL_STATES, ESCALATION_REASONS, STAFF_CHANNELS
-from schemas.fields import Coordinate, Identifier, W3CDateTime
+from schemas.fields import Coordinate, EmailAddress, Identifier, W3CDateTime
 
 # Years the service can hold: year 0 and month 9999-12 (whose end is year 10000) do not exist.
 MONTH = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
@@ -127,7 +127,7 @@ class StaffSubmitFormSchema(StaffArgsSchema):
     )
     first_name = fields.String()
     last_name = fields.String()
-    email = fields.String()
+    email = EmailAddress()
     phone = fields.String()
 
 

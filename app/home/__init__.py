@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import formats
 from app.extensions import db
+from app.web_addresses import public_base_url
 
 blp = Blueprint("home", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/api/docs/static")
@@ -28,14 +29,9 @@ DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
                "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
 
 
-def base_url() -> str:
-    """The public root of this server, for absolute links."""
-    return current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
-
-
 def surfaces() -> list[dict[str, str]]:
     """What this server offers, each with its link relation, URL, media type and title."""
-    root = base_url()
+    root = public_base_url()
     return [
         {"rel": "documentation", "href": f"{root}/docs/", "type": "text/html",
          "title": "Documentation: getting started, configuration, every surface"},

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.views import MethodView
 from sqlalchemy import func, select
 
@@ -23,6 +23,7 @@ from app.maps import layers, ogc_blp
 from app.maps.cql import parse_filter
 from app.models import District, Jurisdiction, Service, ServiceRequest
 from app.reads.filters import RequestFilters, TimeRange, conditions, require_known
+from app.web_addresses import public_base_url
 from geo.features import count_matched, extent_of, feature_collection, intersects_bbox
 from schemas.maps import FormatArgsSchema, ItemsArgsSchema, RequestItemsArgsSchema
 
@@ -65,7 +66,7 @@ COLLECTIONS = {
 
 def base_url() -> str:
     """The public root of this server, for absolute links."""
-    return current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
+    return public_base_url()
 
 
 def link(href: str, rel: str, media_type: str, title: str) -> dict[str, str]:

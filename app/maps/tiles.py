@@ -13,6 +13,7 @@ from app import formats
 from app.exceptions import BadRequest
 from app.extensions import db
 from app.maps import tiles_blp
+from app.web_addresses import public_base_url
 from geo.tiles import (
     GRID_MAX_ZOOM,
     LAYER,
@@ -98,7 +99,7 @@ def point_tile(z: int, x: int, y: int) -> bytes:
 
 def base_url() -> str:
     """The public root of this server, for the tile URL template."""
-    return current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
+    return public_base_url()
 
 
 @tiles_blp.route("/requests/<int:z>/<int:x>/<int:y>.mvt")

@@ -10,7 +10,7 @@ from app.models.catalog import (
     ServiceAttribute,
     StateCode,
 )
-from app.models.outbox import IdempotencyKey, OutboxEvent
+from app.models.outbox import IdempotencyKey, OutboxEvent, UsageCounter
 from app.models.requests import (
     Reporter,
     RequestUpdate,
@@ -37,5 +37,6 @@ __all__ = [
     "StateCode",
     "Subscription",
     "Survey",
+    "UsageCounter",
     "Vote",
 ]

@@ -1,11 +1,12 @@
 """Events to deliver (email, webhooks), written in the same transaction as the change."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -67,6 +68,20 @@ class IdempotencyKey(Base):
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     key: Mapped[str] = mapped_column(String(200))
     service_request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id"))
+    # sha256 of the body first sent with the key: a replay with another body is refused.
+    body_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class UsageCounter(Base):
+    """How often one subject (a keyed hash of an address, never the address) did one thing on
+    one UTC day; in PostgreSQL so that every worker and host shares the count."""
+
+    __tablename__ = "usage_counters"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -12,7 +12,7 @@ from app import formats
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
 from app.lookups import resolve_jurisdiction
-from app.media import media_url, uploaded_photos
+from app.media import checked_media_urls, media_url, uploaded_photos
 from app.models import Jurisdiction, Service, ServiceRequest
 from app.open311 import blp, extensions, params, render
 from app.operations import idempotency
@@ -21,6 +21,7 @@ from app.operations.photos import photo_name, store_photo
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
 from app.reads import requests as reads
 from app.reads.filters import RequestFilters
+from app.web_addresses import public_base_url
 from schemas.open311 import (
     DiscoverySchema,
     Open311ErrorSchema,
@@ -56,7 +57,7 @@ class Discovery(MethodView):
         """Where this server's endpoints are and what they speak."""
         changed = db.session.scalar(select(func.max(Jurisdiction.changed_at)))
         changeset = changed.replace(microsecond=0).isoformat() if changed else None
-        base = current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
+        base = public_base_url()
         document = {
             "changeset": changeset,
             "contact": current_app.config["OPEN311_CONTACT"],
@@ -192,8 +193,12 @@ class ServiceRequests(MethodView):
         if api_key is None:
             raise Forbidden("api_key is missing or not valid")
         owner = idempotency.Owner(api_key_id=api_key.id)
+        fields = list(request.form.items(multi=True))
+        content_hash = idempotency.body_hash(
+            fields + [(f"file:{name}", upload.filename or "")
+                      for name, upload in request.files.items(multi=True)])
         retry_key, first = idempotency.replay(db.session, owner, request.headers.get(
-            "Idempotency-Key"), form.get("device_id"), request.form.items(multi=True))
+            "Idempotency-Key"), form.get("device_id"), fields, content_hash=content_hash)
         if first is not None:  # a retry: the first answer again, nothing filed
             return formats.render([submit_response(first)], fmt, root="service_requests",
                                   item="request")
@@ -207,7 +212,8 @@ class ServiceRequests(MethodView):
             address_id=form.get("address_id"),
             zipcode=form.get("zipcode"),
             description=form.get("description"),
-            media_urls=form.get("media_url", []) + [media_url(name) for _, name in photos],
+            media_urls=checked_media_urls(form.get("media_url", []), len(photos))
+            + [media_url(name) for _, name in photos],
             attributes=attribute_answers(request.values),
             reporter={k: form[k] for k in REPORTER_FIELDS if form.get(k)},
         )
@@ -218,7 +224,8 @@ class ServiceRequests(MethodView):
         # Written once the report is valid, before the commit that publishes its URL.
         for photo, name in photos:
             store_photo(photo, current_app.config["MEDIA_DIR"], name)
-        idempotency.remember(db.session, owner, retry_key, service_request)
+        idempotency.remember(db.session, owner, retry_key, service_request,
+                             content_hash=content_hash)
         # Read before the commit expires the objects (reading after cost two more queries).
         response = submit_response(service_request)
         if photos:

@@ -6,6 +6,10 @@ A key belongs to its sender: the api key of an app, or the staff user. Without a
 a POST naming a device_id is matched on its body: two residents may send identical reports
 through the same web portal, and both must be filed (the second links as a duplicate).
 
+A key names one body: its hash is stored with it, and a replay with another body is refused
+with 422 (the IETF Idempotency-Key draft and Stripe do the same) rather than answered with the
+first request, which would silently drop the second, different report.
+
 Two identical retries can race; an advisory lock on the key serialises them so the second
 sees the first's row instead of filing again.
 """
@@ -19,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from app.db import DbSession
-from app.exceptions import BadRequest
+from app.exceptions import BadRequest, UnprocessableContent
 from app.models import IdempotencyKey, ServiceRequest
 
 HEADER_KEY_TTL = timedelta(hours=24)
@@ -55,6 +59,15 @@ def header_key(value: str) -> str:
     return "header:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def body_hash(body: object) -> str:
+    """sha256 of a body in a canonical form: form pairs sorted (api_key aside, being the
+    credential, not the content), JSON with sorted keys."""
+    if isinstance(body, list):
+        body = sorted((k, v) for k, v in body if k != "api_key")
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def implicit_key(device_id: str | None, form: Iterable[tuple[str, str]]) -> str:
     """A key for a POST without Idempotency-Key: the device and the whole body, api_key aside."""
     body = sorted((k, v) for k, v in form if k != "api_key")
@@ -73,34 +86,44 @@ def retry_key(header: str | None, device_id: str | None,
     return None
 
 
-def claim(session: DbSession, owner: Owner, key: str, explicit: bool,
-          now: datetime | None = None) -> ServiceRequest | None:
+def claim(session: DbSession, owner: Owner, key: str, explicit: bool, *,
+          content_hash: str | None = None, now: datetime | None = None,
+          ) -> ServiceRequest | None:
     """Lock the key for this transaction and return the request it already stands for, if it
-    was used within its window."""
+    was used within its window; 422 when it was used with another body."""
     now = now or datetime.now(UTC)
     session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(
         owner.lock_name(key), 0))))
     window = HEADER_KEY_TTL if explicit else IMPLICIT_WINDOW
-    return session.scalar(
-        select(ServiceRequest)
+    found = session.execute(
+        select(ServiceRequest, IdempotencyKey.body_hash)
         .join(IdempotencyKey, IdempotencyKey.service_request_id == ServiceRequest.id)
         .where(owner.matches(), IdempotencyKey.key == key,
                IdempotencyKey.created_at > now - window)
-    )
+    ).first()
+    if found is None:
+        return None
+    stored_hash = found[1]
+    if content_hash is not None and stored_hash is not None and stored_hash != content_hash:
+        raise UnprocessableContent(
+            "this Idempotency-Key was already used with a different body; send a new key for "
+            "a new request, or the same body to retry")
+    return found[0]
 
 
 def replay(session: DbSession, owner: Owner, header: str | None, device_id: str | None = None,
-           form: Iterable[tuple[str, str]] | None = None,
+           form: Iterable[tuple[str, str]] | None = None, *, content_hash: str | None = None,
            ) -> tuple[str | None, ServiceRequest | None]:
-    """(the key to remember after filing, the request a retry stands for): claim in one call."""
+    """(the key to remember after filing, the request a retry stands for): claim in one call.
+    `content_hash` (body_hash of the body) makes a replay with another body a 422."""
     found = retry_key(header, device_id, form)
     if found is None:
         return None, None
-    return found[0], claim(session, owner, *found)
+    return found[0], claim(session, owner, *found, content_hash=content_hash)
 
 
 def remember(session: DbSession, owner: Owner, key: str | None, service_request: ServiceRequest,
-             now: datetime | None = None) -> None:
+             *, now: datetime | None = None, content_hash: str | None = None) -> None:
     """Record the request a key produced (replacing an expired record of the same key)."""
     if key is None:
         return
@@ -110,8 +133,10 @@ def remember(session: DbSession, owner: Owner, key: str | None, service_request:
     if existing is None:
         session.add(IdempotencyKey(api_key_id=owner.api_key_id,
                                    staff_user_id=owner.staff_user_id, key=key,
-                                   service_request_id=service_request.id, created_at=now))
+                                   service_request_id=service_request.id, created_at=now,
+                                   body_hash=content_hash))
     else:
         existing.service_request_id = service_request.id
         existing.created_at = now
+        existing.body_hash = content_hash
     session.flush()

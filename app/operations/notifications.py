@@ -1,7 +1,9 @@
 """What residents, departments and apps hear: outbox rows written in the caller's transaction.
 
 Emails carry {"subject", "body"}; `{base_url}` in a body is filled in by the worker from
-PUBLIC_BASE_URL, so operations need no Flask. Webhooks carry the JSON document to POST.
+PUBLIC_BASE_URL, so operations need no Flask (and no link follows a Host header). An email to a
+follower also names its subscription (SUBSCRIPTION_KEY): the worker adds the unsubscribe link
+and the List-Unsubscribe headers. Webhooks carry the JSON document to POST.
 Nothing personal goes into a webhook; an email goes only to the reporter or a confirmed
 subscriber of that request.
 """
@@ -30,6 +32,7 @@ from app.security import hash_secret, new_secret
 
 EMAIL, WEBHOOK = "email", "webhook"
 SURVEY_PATH = "/api/v1/public/surveys/"
+SUBSCRIPTION_KEY = "subscription_id"
 
 
 def queue(session: DbSession, service_request: ServiceRequest, *, channel: str, event: str,
@@ -52,16 +55,20 @@ def _zone(session: DbSession, service_request: ServiceRequest) -> ZoneInfo:
     return ZoneInfo(jurisdiction_of(session, service_request).timezone)
 
 
-def resident_recipients(session: DbSession, service_request: ServiceRequest) -> list[str]:
-    """The reporter's email and confirmed subscribers, each once."""
-    emails = [
-        session.scalar(select(Reporter.email).where(
-            Reporter.service_request_id == service_request.id)),
-        *session.scalars(select(Subscription.email).where(
-            Subscription.service_request_id == service_request.id,
-            Subscription.confirmed_at.is_not(None))),
-    ]
-    return list(dict.fromkeys(e for e in emails if e))
+def resident_recipients(session: DbSession,
+                        service_request: ServiceRequest) -> dict[str, int | None]:
+    """The reporter's email and confirmed subscribers, each once, with the subscription id
+    of a follower (None for the reporter, who did not subscribe)."""
+    recipients: dict[str, int | None] = {}
+    reporter = _reporter_email(session, service_request)
+    if reporter:
+        recipients[reporter] = None
+    for subscription_id, email in session.execute(
+            select(Subscription.id, Subscription.email).where(
+                Subscription.service_request_id == service_request.id,
+                Subscription.confirmed_at.is_not(None))):
+        recipients.setdefault(email, subscription_id)
+    return recipients
 
 
 def _reporter_email(session: DbSession, service_request: ServiceRequest) -> str | None:
@@ -110,11 +117,13 @@ def notify_status_change(session: DbSession, service_request: ServiceRequest,
     body = f"Your 311 request #{service_request.id} is now {state}."
     if update.description and update.public:
         body += f"\n\n{update.description}"
-    for email in resident_recipients(session, service_request):
+    for email, subscription_id in resident_recipients(session, service_request).items():
+        payload: dict[str, Any] = {"subject": f"311 request #{service_request.id}: {state}",
+                                   "body": body}
+        if subscription_id is not None:
+            payload[SUBSCRIPTION_KEY] = subscription_id
         queue(session, service_request, channel=EMAIL, event="request.status_changed",
-              recipient=email,
-              payload={"subject": f"311 request #{service_request.id}: {state}",
-                       "body": body})
+              recipient=email, payload=payload)
     if service_request.api_key_id:
         api_key = session.get(ApiKey, service_request.api_key_id)
         if api_key and api_key.webhook_url and api_key.revoked_at is None:

@@ -10,7 +10,12 @@ from app.exceptions import BadRequest, Conflict, NotFound
 from app.lookups import jurisdiction_of
 from app.models import Department, RequestUpdate, ServiceRequest
 from app.operations.history import record
-from app.operations.submit import compute_deadline, find_service, work_calendar
+from app.operations.submit import (
+    compute_deadline,
+    ensure_may_file,
+    find_service,
+    work_calendar,
+)
 from app.operations.transitions import move_deadline
 
 
@@ -26,9 +31,10 @@ def _paused_so_far(session: DbSession, service_request: ServiceRequest) -> timed
 
 def reassign(session: DbSession, service_request: ServiceRequest, *,
              department_code: str | None, service_code: str | None, actor: str,
-             now: datetime) -> RequestUpdate:
+             now: datetime, staff_role: str | None = None) -> RequestUpdate:
     """Move a locked open request to a department or a service (and its department);
-    the deadline is recomputed from the filing time, keeping pauses already granted."""
+    the deadline is recomputed from the filing time, keeping pauses already granted. A
+    restricted service takes only requests its roles could have filed."""
     if bool(department_code) == bool(service_code):
         raise BadRequest("give either department or service_code")
     if service_request.status != "open":
@@ -41,6 +47,7 @@ def reassign(session: DbSession, service_request: ServiceRequest, *,
               else None}
     if service_code:
         service = find_service(session, jurisdiction, service_code)
+        ensure_may_file(service, staff_role)
         service_request.service = service
         service_request.department_id = service.department_id
     else:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from app.db import DbSession
+from app.emails import InvalidEmail, valid_address
 from app.exceptions import BadRequest, NotFound
 from app.lookups import resolve_jurisdiction
 from app.models import Department, StaffUser
@@ -19,6 +20,10 @@ def create_staff(session: DbSession, email: str, role: str, department_code: str
         raise BadRequest(f"role must be one of {', '.join(STAFF_ROLES)}")
     if role == "department" and not department_code:
         raise BadRequest("the department role needs --department")
+    try:
+        email = valid_address(email)
+    except InvalidEmail as error:
+        raise BadRequest(str(error)) from None
     department = None
     if department_code:
         jurisdiction = resolve_jurisdiction(session, jurisdiction_id)

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from app.db import DbSession
+from app.emails import same_person_key
 from app.exceptions import BadRequest, Conflict
 from app.models import ServiceRequest, Vote
 from app.security import keyed_hash
@@ -20,10 +21,11 @@ class VoteResult:
 
 
 def voter_identity(device_id: str | None, email: str | None) -> str:
-    """What identifies a voter: the email if given, else the device id; namespaced so that a
+    """What identifies a voter: the email if given (two spellings of one mailbox, such as
+    `a+1@x.org` and `a@x.org`, are one voter), else the device id; namespaced so that a
     device id spelled like an email is still another voter."""
     if email:
-        return f"email:{email}"
+        return f"email:{same_person_key(email)}"
     if device_id:
         return f"device:{device_id}"
     raise BadRequest("device_id or email is required to vote")

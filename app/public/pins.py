@@ -8,7 +8,7 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from app import formats
-from app.exceptions import NotFound
+from app.exceptions import NotFound, TooManyRequests
 from app.extensions import db
 from app.lookups import resolve_jurisdiction
 from app.models import ServiceRequest
@@ -17,6 +17,8 @@ from app.operations.submit import find_service
 from app.operations.votes import cast_vote, voter_identity
 from app.public import blp
 from app.reads.requests import nearby_open
+from app.usage_limits import VOTES_PER_CLIENT, within_limit
+from app.web_addresses import client_address
 from schemas.pins import (
     AddressArgsSchema,
     AddressSchema,
@@ -56,8 +58,10 @@ class ServiceRequestVotes(MethodView):
     @blp.alt_response(200, schema=VoteResultSchema,
                       description="This voter had already voted: the count is unchanged")
     def post(self, form: dict, service_request_id: str):
-        """One vote per device_id or email (kept only as a keyed hash, never published).
-        201 when counted, 200 with counted=false for a repeat vote, 409 on a closed request."""
+        """One vote per device_id or email (kept only as a keyed hash, never published; one
+        mailbox's spellings are one voter). 201 when counted, 200 with counted=false for a
+        repeat vote, 409 on a closed request, 429 once this client address voted on this
+        request VOTES_PER_CLIENT_PER_REQUEST_PER_DAY times today."""
         jurisdiction = resolve_jurisdiction(db.session, form.get("jurisdiction_id"))
         service_request = None
         if service_request_id.isdigit() and len(service_request_id) < 19:
@@ -67,6 +71,14 @@ class ServiceRequestVotes(MethodView):
             )
         if service_request is None:
             raise NotFound(f"service_request_id {service_request_id!r} was not found")
+        config = current_app.config
+        # Device ids cost nothing to invent: one client address gets a few votes per request
+        # and day, whatever the voters it names.
+        if not within_limit(db.session, VOTES_PER_CLIENT,
+                            f"{client_address()}|{service_request.id}",
+                            config["VOTES_PER_CLIENT_PER_REQUEST_PER_DAY"],
+                            config["SECRET_KEY"]):
+            raise TooManyRequests("this address has voted on this request too often today")
         result = cast_vote(db.session, service_request,
                            voter_identity(form.get("device_id"), form.get("email")),
                            current_app.config["SECRET_KEY"])

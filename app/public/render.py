@@ -5,6 +5,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
+from app import formats
 from app.datetimes import w3c
 from app.reads.requests import PUBLIC_API_FIELDS
 
@@ -76,4 +77,7 @@ def atom_feed(*, tag_prefix: str, feed_key: str, title: str, self_url: str, requ
             summary = f"{summary}\n\nStatus: {entry['status_notes']}"
         add(item, "summary", summary, type="text")
     body = ET.tostring(feed, encoding="unicode", short_empty_elements=True)
-    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode("utf-8")
+    # The one safety net of every XML renderer: a control character in a description must
+    # not make the feed unreadable.
+    return formats.strip_xml_illegal(
+        ('<?xml version="1.0" encoding="utf-8"?>\n' + body).encode("utf-8"))

@@ -11,7 +11,7 @@ from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 
 from app.datetimes import localize
-from app.exceptions import BadRequest, NotFound
+from app.exceptions import BadRequest, NotFound, TooManyRequests
 from app.extensions import db
 from app.http_cache import is_fresh, not_modified
 from app.lookups import resolve_jurisdiction
@@ -20,6 +20,8 @@ from app.operations import subscriptions
 from app.public import blp, exports, render
 from app.reads import requests as reads
 from app.reads.filters import Circle, RequestFilters, TimeRange, require_known_values
+from app.usage_limits import SUBSCRIPTIONS_PER_CLIENT, within_limit
+from app.web_addresses import client_address, public_base_url
 from schemas.public import (
     FeedArgsSchema,
     JurisdictionArgsSchema,
@@ -50,10 +52,6 @@ STATS_METHOD = (
     "is under min_sample, so that a group with a handful of requests is not ranked against "
     "the others. Months are calendar months in the city's timezone, by requested_datetime."
 )
-
-
-def _base_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
 
 
 def _zone(jurisdiction: Jurisdiction) -> ZoneInfo:
@@ -112,14 +110,21 @@ def request_document(jurisdiction: Jurisdiction, service_request_id: int) -> dic
 
 
 def follow_request(service_request_id: int, email: str) -> None:
-    """Ask to follow a request: a confirmation link is emailed first (not committed)."""
+    """Ask to follow a request: a confirmation link is emailed first (not committed). 429 once
+    this client address asked too often today; the same silence whether the address was new,
+    pending, confirmed or over its own daily limit."""
     service_request = db.session.get(ServiceRequest, service_request_id)
     if service_request is None:
         raise NotFound(f"service request {service_request_id} was not found")
-    link = subscriptions.ConfirmLink(
-        f"{_base_url()}{blp.url_prefix}/subscriptions/confirm/{{token}}"
-    )
-    subscriptions.subscribe(db.session, service_request, email, link)
+    config = current_app.config
+    if not within_limit(db.session, SUBSCRIPTIONS_PER_CLIENT, client_address(),
+                        config["SUBSCRIPTIONS_PER_CLIENT_PER_DAY"], config["SECRET_KEY"]):
+        raise TooManyRequests("this address asked to follow requests too often today; "
+                              "try again tomorrow")
+    subscriptions.subscribe(
+        db.session, service_request, email,
+        per_recipient_per_day=config["SUBSCRIPTION_EMAILS_PER_RECIPIENT_PER_DAY"],
+        secret_key=config["SECRET_KEY"])
 
 
 def statistics_document(jurisdiction: Jurisdiction, filters: RequestFilters,
@@ -168,7 +173,7 @@ class PublicRequests(MethodView):
             return document
         params = request.args.to_dict(flat=False)
         params["cursor"] = [next_cursor.encode()]
-        document["next"] = f"{_base_url()}{request.path}?{urlencode(params, doseq=True)}"
+        document["next"] = f"{public_base_url()}{request.path}?{urlencode(params, doseq=True)}"
         return document, 200, {"Link": f'<{document["next"]}>; rel="next"'}
 
 
@@ -239,7 +244,7 @@ class RequestsFeed(MethodView):
         jurisdiction, filters = _jurisdiction_and_filters(args)
         zone = _zone(jurisdiction)
         rows = reads.recently_changed(db.session, jurisdiction, filters, args["limit"])
-        base = _base_url()
+        base = public_base_url()
         query_string = request.query_string.decode()
         body = render.atom_feed(
             tag_prefix=f"tag:{jurisdiction.id},2024",
@@ -264,7 +269,7 @@ class RequestSubscriptions(MethodView):
         never shown anywhere."""
         follow_request(service_request_id, form["email"])
         db.session.commit()
-        # The same answer whether the address was new, pending or confirmed.
+        # The same answer whether the address was new, pending, confirmed or over its limit.
         return {"message": "If the address can receive mail, a confirmation link is on its "
                            "way; updates follow once it is opened."}
 
@@ -282,3 +287,26 @@ class SubscriptionConfirmation(MethodView):
                                f"{subscription.service_request_id}."}
         # An action, not a resource: never served from a cache.
         return document, 200, {"Cache-Control": "no-store"}
+
+
+@blp.route("/subscriptions/unsubscribe/<token>")
+class SubscriptionCancellation(MethodView):
+    """The unsubscribe link (and List-Unsubscribe header) of every email to a follower."""
+
+    @blp.response(200, MessageSchema)
+    def get(self, token: str):
+        """Stop following: the link in the email's text."""
+        return _unsubscribe(token)
+
+    @blp.response(200, MessageSchema)
+    def post(self, token: str):
+        """Stop following: RFC 8058 one-click (`List-Unsubscribe=One-Click`) from a mail
+        client."""
+        return _unsubscribe(token)
+
+
+def _unsubscribe(token: str):
+    subscriptions.unsubscribe(db.session, token, current_app.config["SECRET_KEY"])
+    db.session.commit()
+    return ({"message": "You no longer follow this request."}, 200,
+            {"Cache-Control": "no-store"})

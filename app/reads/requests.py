@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from app import workflow
+from app.csv_safety import csv_safe_sql
 from app.db import DbSession
 from app.exceptions import BadRequest
 from app.models import Department, Jurisdiction, RequestUpdate, Service, ServiceRequest, Survey
@@ -221,7 +222,7 @@ def export_query(jurisdiction: Jurisdiction, filters: RequestFilters, export_for
     built by PostgreSQL from the stored public columns. Dates need write_dates_in."""
     properties = export_properties()
     if export_format == "csv":
-        columns = [expression.label(name) for name, expression in properties]
+        columns = [csv_safe_sql(expression).label(name) for name, expression in properties]
     elif export_format == "ndjson":
         columns = [cast(_json_object(properties), Text).label("line")]
     else:

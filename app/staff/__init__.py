@@ -8,3 +8,6 @@ blp = Blueprint(
 )
 
 from app.staff import views  # noqa: E402,F401  (routes register on blp)
+from app.staff.auth import authenticate_staff_routes  # noqa: E402
+
+blp.before_request(authenticate_staff_routes)

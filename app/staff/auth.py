@@ -2,7 +2,7 @@
 
 from flask import request
 
-from app.exceptions import Forbidden, Unauthorized
+from app.exceptions import NotFound, Unauthorized
 from app.extensions import db
 from app.models import ServiceRequest, StaffUser
 from app.operations.staff import find_staff
@@ -23,18 +23,25 @@ def current_staff() -> StaffUser:
     return staff
 
 
+def authenticate_staff_routes() -> None:
+    """Before any staff view parses its body: a caller without a valid token gets 401, not a
+    400 that would tell what the route accepts."""
+    current_staff()
+
+
 def may_work(staff: StaffUser, service_request: ServiceRequest) -> bool:
     """Department staff see their department's requests only; other roles see all."""
     return staff.role != "department" or service_request.department_id == staff.department_id
 
 
 def ensure_may_work(staff: StaffUser, service_request: ServiceRequest) -> None:
-    """403 unless `staff` may see and change this request."""
+    """404, exactly as for a request that does not exist, unless `staff` may see and change
+    this request: no answer may tell another department's requests apart, or their state."""
     if not may_work(staff, service_request):
-        raise Forbidden("this request belongs to another department")
+        raise NotFound(f"service request {str(service_request.id)!r} was not found")
 
 
-def locked_request_for(staff: StaffUser, service_request_id: str) -> ServiceRequest:
+def locked_request_for(staff: StaffUser, service_request_id: int | str) -> ServiceRequest:
     """The request, row-locked for a change, after checking the staff member's right to it."""
     service_request = lock_request(db.session, service_request_id)
     ensure_may_work(staff, service_request)

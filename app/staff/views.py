@@ -13,10 +13,12 @@ from geoalchemy2 import Geometry
 from sqlalchemy import cast, func, select
 
 from app import workflow
+from app.csv_safety import csv_safe_text
 from app.datetimes import localize, w3c
 from app.exceptions import BadRequest, Forbidden, NotFound
 from app.extensions import db
 from app.lookups import jurisdiction_of, resolve_jurisdiction
+from app.media import checked_media_urls
 from app.models import (
     Department,
     District,
@@ -190,8 +192,10 @@ class StaffServiceRequests(MethodView):
         if staff.role not in workflow.CREATING_ROLES:
             raise Forbidden(f"only {', '.join(workflow.CREATING_ROLES)} staff file requests")
         owner = idempotency.Owner(staff_user_id=staff.id)
+        content_hash = idempotency.body_hash(request.get_json(silent=True))
         retry_key, first = idempotency.replay(db.session, owner,
-                                              request.headers.get("Idempotency-Key"))
+                                              request.headers.get("Idempotency-Key"),
+                                              content_hash=content_hash)
         if first is not None:  # a retry: the first answer again, nothing filed
             return _detail(first)
         jurisdiction = _staff_jurisdiction(staff, form.get("jurisdiction_id"))
@@ -202,14 +206,16 @@ class StaffServiceRequests(MethodView):
             long=_coordinate_text(form.get("long")),
             address_string=form.get("address_string"), address_id=form.get("address_id"),
             zipcode=form.get("zipcode"), description=form.get("description"),
-            media_urls=form["media_urls"], attributes=answers, channel=form["channel"],
+            media_urls=checked_media_urls(form["media_urls"]), attributes=answers,
+            channel=form["channel"],
             reporter={k: form[k] for k in REPORTER_FIELDS if form.get(k)},
         )
         service_request = submit_request(
             db.session, jurisdiction, submitted,
             Actor(label=actor_label(staff), staff_role=staff.role),
         )
-        idempotency.remember(db.session, owner, retry_key, service_request)
+        idempotency.remember(db.session, owner, retry_key, service_request,
+                             content_hash=content_hash)
         db.session.commit()
         return _detail(service_request)
 
@@ -284,7 +290,8 @@ class Reassign(MethodView):
         """Send to another department or service; the deadline is recomputed."""
         return _change(service_request_id, lambda service_request, actor, now: reassign(
             db.session, service_request, department_code=form.get("department"),
-            service_code=form.get("service_code"), actor=actor, now=now))
+            service_code=form.get("service_code"), actor=actor, now=now,
+            staff_role=current_staff().role))
 
 
 @blp.route("/requests/<service_request_id>/location-release")
@@ -322,14 +329,25 @@ class Merge(MethodView):
     @blp.response(200, StaffRequestDetailSchema)
     def post(self, form: dict, service_request_id: str):
         """Merge this request into another as its duplicate."""
-        return _change(service_request_id, lambda service_request, actor, now: merge(
-            db.session, service_request, form["into"], actor, now))
+        def merge_into_a_request_in_scope(service_request: ServiceRequest, actor: str,
+                                          now: datetime) -> object:
+            # Both sides are written: the parent must be the caller's to touch too.
+            if str(form["into"]) != str(service_request.id):
+                locked_request_for(current_staff(), form["into"])
+            return merge(db.session, service_request, form["into"], actor, now)
+
+        return _change(service_request_id, merge_into_a_request_in_scope)
 
     @blp.response(200, StaffRequestDetailSchema)
     def delete(self, service_request_id: str):
         """Undo a merge."""
-        return _change(service_request_id, lambda service_request, actor, now: unmerge(
-            db.session, service_request, actor, now))
+        def unmerge_from_a_request_in_scope(service_request: ServiceRequest, actor: str,
+                                            now: datetime) -> object:
+            if service_request.duplicate_of_id is not None:
+                locked_request_for(current_staff(), service_request.duplicate_of_id)
+            return unmerge(db.session, service_request, actor, now)
+
+        return _change(service_request_id, unmerge_from_a_request_in_scope)
 
 
 @blp.route("/closures")
@@ -367,7 +385,8 @@ def performance_csv(report: dict[str, Any]) -> Response:
     writer.writeheader()
     for level in ("services", "departments"):
         for row in report[level]:
-            writer.writerow({"level": level[:-1]} | row)
+            writer.writerow({name: csv_safe_text(value)
+                             for name, value in ({"level": level[:-1]} | row).items()})
     filename = f"performance-{report['month']}.csv"
     return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

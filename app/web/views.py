@@ -24,6 +24,7 @@ from app.open311.views import attribute_answers
 from app.operations.photos import photo_name, store_photo
 from app.operations.submit import Actor, SubmitForm, submit_request
 from app.web import blp, charts, i18n, reads
+from app.web_addresses import public_base_url
 from schemas.public import SubscriptionFormSchema
 
 # Filed from these pages: what the request's `channel` records.
@@ -210,8 +211,7 @@ def _deadline_state(detailed_status: str, closed: datetime | None,
 def _is_our_photo(url: str) -> bool:
     # Photos stored here are shown; any other address is only linked, so that opening a
     # request's page never makes the browser call a third-party host.
-    base = current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
-    return url.startswith(f"{base}/media/")
+    return url.startswith(f"{public_base_url()}/media/")
 
 
 @blp.get("/map")

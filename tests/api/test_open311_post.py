@@ -231,3 +231,14 @@ def test_failed_post_stores_nothing(client, jurisdiction, pothole_form, db_sessi
     post(client, "json", **{**pothole_form, "attribute[SIZE]": "XXL"})
     after = db_session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest))
     assert before == after
+
+
+@pytest.mark.parametrize("email", ["a@b.com, victim@x.example", "a@b.com victim@x.example",
+                                   "a@b.com\r\nBcc: victim@x.example", "a@b.com\nx", "nobody"])
+def test_email_must_be_exactly_one_valid_address(client, db_session, jurisdiction, pothole_form,
+                                                 email):
+    fmt = "xml" if "\n" in email else "json"
+    response = post(client, fmt, **pothole_form, email=email)
+    assert response.status_code == 400
+    assert error_codes(response, fmt) == [400]
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest)) == 0

@@ -5,6 +5,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from tests.open311_client import body, error_codes
+from tests.staff_client import bearer
 
 FORM = {"service_code": "TREE", "lat": "42.04", "long": "-87.70"}
 
@@ -102,3 +103,45 @@ def test_refused_report_stores_no_photo(app, client, api_key, jurisdiction):
 @pytest.mark.parametrize("name", ["../conftest.py", "missing.jpg"])
 def test_media_outside_the_store_or_missing_is_404(client, name):
     assert client.get(f"/media/{name}").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data",
+                                 "https://tracker.example/pixel.gif", "javascript:alert(1)",
+                                 "http://localhost.evil.example/media/x.jpg",
+                                 "ftp://localhost/media/x.jpg"])
+def test_media_url_elsewhere_than_the_allowed_hosts_is_400(client, api_key, jurisdiction, url):
+    response = client.post("/open311/v2/requests.json",
+                           data={**FORM, "api_key": api_key, "media_url": url})
+    assert response.status_code == 400
+    assert "media_url" in response.get_json()[0]["description"]
+
+
+def test_media_url_on_this_servers_media_is_accepted(client, api_key, jurisdiction):
+    response = client.post("/open311/v2/requests.json", data={
+        **FORM, "api_key": api_key, "media_url": "http://localhost/media/earlier.jpg"})
+    assert response.status_code == 200
+
+
+def test_media_url_on_a_configured_host_is_accepted(app, client, api_key, jurisdiction):
+    app.config["MEDIA_URL_HOSTS"] = "photos.city.example"
+    try:
+        response = client.post("/open311/v2/requests.json", data={
+            **FORM, "api_key": api_key, "media_url": "https://photos.city.example/1.jpg"})
+    finally:
+        app.config["MEDIA_URL_HOSTS"] = ""
+    assert response.status_code == 200
+
+
+def test_a_sixth_photo_is_400_not_dropped(client, api_key, jurisdiction):
+    photos = [(io.BytesIO(photo_with_gps()), f"p{i}.jpg") for i in range(6)]
+    response = client.post("/open311/v2/requests.json", content_type="multipart/form-data",
+                           data={**FORM, "api_key": api_key, "media": photos})
+    assert response.status_code == 400
+    assert "at most 5 photos" in response.get_json()[0]["description"]
+
+
+def test_staff_media_urls_follow_the_same_rule(client, db_session, jurisdiction):
+    response = client.post("/api/v1/staff/requests", headers=bearer(db_session, "agent"), json={
+        "service_code": "POTHOLE", "channel": "phone", "attributes": {"SIZE": "L"},
+        "lat": "42.045", "long": "-87.70", "media_urls": ["http://169.254.169.254/"]})
+    assert response.status_code == 400

@@ -173,3 +173,28 @@ def test_address_search_honours_the_limit(client, addresses):
 @pytest.mark.parametrize("query", ["", "q=a", "q=main&limit=0", "q=main&limit=51"])
 def test_address_search_with_bad_arguments_is_400(client, jurisdiction, query):
     assert client.get(f"/api/v1/public/addresses?{query}").status_code == 400
+
+
+@pytest.mark.parametrize("spelling", ["Resident@Example.org", "resident+votes@example.org"])
+def test_spellings_of_one_mailbox_are_one_voter(client, make_request, spelling):
+    case = make_request()
+    vote(client, case.id, email="resident@example.org")
+    response = vote(client, case.id, email=spelling)
+    assert (response.status_code, response.get_json()["votes"]) == (200, 1)
+
+
+def test_gmail_dots_are_one_voter(client, make_request):
+    case = make_request()
+    vote(client, case.id, email="jane.doe@gmail.com")
+    response = vote(client, case.id, email="janedoe+x@googlemail.com")
+    assert (response.status_code, response.get_json()["votes"]) == (200, 1)
+
+
+def test_one_client_address_gets_a_bounded_number_of_votes_per_request(app, client,
+                                                                      make_request):
+    case = make_request()
+    limit = app.config["VOTES_PER_CLIENT_PER_REQUEST_PER_DAY"]
+    answers = [vote(client, case.id, device_id=f"invented-{i}").status_code
+               for i in range(limit + 1)]
+    assert answers == [201] * limit + [429]
+    assert vote(client, make_request().id, device_id="invented-0").status_code == 201

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import mapbox_vector_tile
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from app.models import OutboxEvent, Subscription
+from app.operations.subscriptions import unsubscribe_token
 from app.security import hash_secret
 from tests.factories import ReporterFactory, RequestUpdateFactory
 from tests.maps_helpers import tile_of
@@ -117,6 +119,11 @@ def _urls_for(rule: str, planted) -> list[str]:
         "/api/v1/public/feeds/requests.atom": ["/api/v1/public/feeds/requests.atom"],
         "/api/v1/public/subscriptions/confirm/<token>":
             [f"/api/v1/public/subscriptions/confirm/{planted['confirmation_token']}"],
+        # A signed link to a subscription that does not exist: the walk must not delete the
+        # planted one that the confirmation link above opens.
+        "/api/v1/public/subscriptions/unsubscribe/<token>":
+            ["/api/v1/public/subscriptions/unsubscribe/"
+             + unsubscribe_token(current_app.config["SECRET_KEY"], 0)],
         "/api/v1/public/nearby": [
             f"/api/v1/public/nearby?service_code={code}&lat={lat}&long={long}"
             for code, (lat, long) in (("POTHOLE", EXACT_POINT),

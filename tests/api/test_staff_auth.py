@@ -30,12 +30,16 @@ def test_token_is_stored_only_as_its_hash(db_session, jurisdiction):
     assert len(stored.token_hash) == 64
 
 
-def test_department_staff_get_403_for_another_departments_request(client, db_session,
+def test_department_staff_get_404_for_another_departments_request(client, db_session,
                                                                    make_request):
     tree = make_request("TREE")
     headers = bearer(db_session, "department", "PW")
     response = client.get(f"/api/v1/staff/requests/{tree.id}", headers=headers)
-    assert response.status_code == 403
+    missing = client.get("/api/v1/staff/requests/987654321", headers=headers)
+    assert response.status_code == 404
+    # Exactly the answer for a request that does not exist, but for the id it names.
+    assert response.get_json()["message"].replace(str(tree.id), "N") == \
+        missing.get_json()["message"].replace("987654321", "N")
 
 
 def test_department_staff_see_their_own_departments_request(client, db_session, make_request):
@@ -58,6 +62,6 @@ def test_department_role_cannot_change_another_departments_request(client, db_se
     headers = bearer(db_session, "department", "PW")
     response = client.post(f"/api/v1/staff/requests/{tree.id}/transitions",
                            json={"to": "acknowledged"}, headers=headers)
-    assert response.status_code == 403
+    assert response.status_code == 404
     db_session.refresh(tree)
     assert tree.detailed_status == "submitted"

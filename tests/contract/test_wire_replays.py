@@ -26,6 +26,15 @@ def test_open311_client_sends_an_empty_jurisdiction_id(live_server, jurisdiction
     assert status == 200 and ET.fromstring(data).tag == "services"
 
 
+@pytest.fixture
+def fixmystreet_media(app):
+    """The city accepts photo URLs from its FixMyStreet server (MEDIA_URL_HOSTS)."""
+    app.config["MEDIA_URL_HOSTS"] = "fms.example"
+    yield
+    app.config["MEDIA_URL_HOSTS"] = ""
+
+
+@pytest.mark.usefixtures("fixmystreet_media")
 def test_fixmystreet_posts_form_encoded_with_repeated_attributes(live_server, jurisdiction,
                                                                  api_key):
     # FixMyStreet's Open311.pm: form-encoded body, attribute[...] fields, XML response.

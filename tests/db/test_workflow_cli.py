@@ -24,6 +24,12 @@ def test_staff_create_with_unknown_department_fails(app, db_session, jurisdictio
     assert "NOPE" in result.output
 
 
+def test_staff_create_refuses_anything_but_one_valid_address(app, db_session, jurisdiction):
+    result = invoke(app, "staff", "create", "ann@city.gov, bob@city.gov", "--role", "agent")
+    assert result.exit_code == 1
+    assert "not one valid email address" in result.output
+
+
 def test_staff_create_refuses_an_unknown_role(app, db_session, jurisdiction):
     assert invoke(app, "staff", "create", "ann@city.gov", "--role", "boss").exit_code == 2
 

@@ -128,3 +128,26 @@ def test_staff_key_is_stored_for_the_staff_user_only(client, db_session, jurisdi
     client.post("/api/v1/staff/requests", json=staff_form, headers=headers)
     stored = db_session.scalars(sa.select(IdempotencyKey)).one()
     assert (stored.api_key_id, stored.staff_user_id is not None) == (None, True)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_open311_key_replayed_with_another_body_is_422_and_files_nothing(
+        client, db_session, jurisdiction, form, fmt):
+    post(client, form, **{"Idempotency-Key": "retry-1"})
+    before = count(db_session)
+    response = post(client, form | {"description": "another report"}, fmt,
+                    **{"Idempotency-Key": "retry-1"})
+    assert response.status_code == 422
+    assert "different body" in response.get_data(as_text=True)
+    assert count(db_session) == before
+
+
+def test_staff_key_replayed_with_another_body_is_422(client, db_session, jurisdiction):
+    headers = bearer(db_session, "agent") | {"Idempotency-Key": "call-42"}
+    staff_form = {"service_code": "POTHOLE", "channel": "phone", "attributes": {"SIZE": "L"},
+                  **INSIDE}
+    client.post("/api/v1/staff/requests", json=staff_form, headers=headers)
+    response = client.post("/api/v1/staff/requests", headers=headers,
+                           json=staff_form | {"description": "another call"})
+    assert response.status_code == 422
+    assert "different body" in response.get_json()["message"]
