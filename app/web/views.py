@@ -262,7 +262,7 @@ def dashboard():
         },
         exports={fmt: url_for("public.RequestExports", export_format=fmt, **query)
                  for fmt in ("csv", "geojson", "ndjson")},
-        data_dictionary=current_app.config.get("DATA_DICTIONARY_URL") or "/openapi.json",
+        data_dictionary=current_app.config.get("DATA_DICTIONARY_URL") or "/docs/data-dictionary/",
         filters=urlencode(query),
     )
 

@@ -82,6 +82,15 @@ def unmerge_parent_side(client, headers, make, side):
         [duplicate.id, parent.id]
 
 
+def release_location(client, headers, make, side):
+    # A request once published as hidden has a stricter precision than its exact service to
+    # release.
+    target = make(SERVICE[side], public_location="hidden")
+    response = client.post(f"{STAFF}/requests/{target.id}/location-release",
+                           json={"note": "the caller agreed"}, headers=headers)
+    return response, [target.id]
+
+
 def queue(client, headers, make, side):
     target = make(SERVICE[side])
     response = client.get(f"{STAFF}/requests?per_page=500", headers=headers)
@@ -123,6 +132,8 @@ ACTIONS = [
            change("reassign", {"department": "PW"})),
     Action("escalate", "/requests/<service_request_id>/escalations", "POST",
            change("escalations", {"reason": "imminent_threat"})),
+    Action("release location", "/requests/<service_request_id>/location-release", "POST",
+           release_location),
     Action("merge it", "/requests/<service_request_id>/merge", "POST", merge_path_side),
     Action("merge into it", "/requests/<service_request_id>/merge", "POST", merge_into_side),
     Action("unmerge it", "/requests/<service_request_id>/merge", "DELETE", unmerge_path_side),
