@@ -16,7 +16,8 @@ import psycopg
 from flask import Flask, Response, request
 
 app = Flask(__name__)
-_connection: psycopg.Connection | None = None
+# A sync gunicorn worker serves one request at a time: one connection per worker process.
+_connections: list[psycopg.Connection] = []
 
 FEATURE = """
 json_build_object(
@@ -75,10 +76,9 @@ WHERE r.service_id = rule.id AND r.status = 'open'
 
 def connection() -> psycopg.Connection:
     """This worker's connection (psycopg prepares a statement run five times)."""
-    global _connection
-    if _connection is None or _connection.closed:
-        _connection = psycopg.connect(os.environ["FLOOR_DATABASE_URL"], autocommit=True)
-    return _connection
+    if not _connections or _connections[0].closed:
+        _connections[:] = [psycopg.connect(os.environ["FLOOR_DATABASE_URL"], autocommit=True)]
+    return _connections[0]
 
 
 def json_of(sql: str, parameters: dict) -> Response:

@@ -68,6 +68,7 @@ WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
 JURISDICTIONS = {"large": "metro.example.gov", "small": "lakeshore.example.gov"}
 RESULTS = ROOT / "bench" / "results.md"
 RESULTS_JSON = ROOT / "bench" / "results.json"
+NOTES = ROOT / "bench" / "notes.md"  # hand-written; results.md includes it
 OUT = ROOT / "bench" / "out"
 LUA = ROOT / "bench" / "wrk" / "cases.lua"
 TIPG_ENV = ROOT / "bench" / ".tipg"
@@ -336,8 +337,8 @@ def wait_until_answering(port: int, path: str, process: subprocess.Popen, what: 
     raise SystemExit(f"{what} did not answer within 180 s")
 
 
-def gunicorn(app: str, port: int, workers: int, log: str, environment: dict,
-             probe: str, *options: str) -> subprocess.Popen:
+def gunicorn(app: str, port: int, workers: int, *, log: str, environment: dict,
+             probe: str, options: tuple[str, ...] = ()) -> subprocess.Popen:
     """gunicorn with the project's settings (gunicorn.conf.py, read from ROOT)."""
     OUT.mkdir(exist_ok=True)
     server = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
@@ -357,14 +358,15 @@ def project_environment() -> dict:
 
 
 def start_project(port: int = PORT, workers: int = WORKERS) -> subprocess.Popen:
-    return gunicorn("app:create_app()", port, workers, f"gunicorn-{port}.log",
-                    project_environment(), "/open311/v2/services.json")
+    return gunicorn("app:create_app()", port, workers, log=f"gunicorn-{port}.log",
+                    environment=project_environment(), probe="/open311/v2/services.json")
 
 
 def start_floor() -> subprocess.Popen:
-    return gunicorn("floor:app", FLOOR_PORT, WORKERS, "floor.log",
-                    {"FLOOR_DATABASE_URL": psql_url(DATABASE)}, "/nearby?service_code=X&lat=0&long=0",
-                    "--pythonpath", "bench")
+    return gunicorn("floor:app", FLOOR_PORT, WORKERS, log="floor.log",
+                    environment={"FLOOR_DATABASE_URL": psql_url(DATABASE)},
+                    probe="/nearby?service_code=X&lat=0&long=0",
+                    options=("--pythonpath", "bench"))
 
 
 def ensure_tipg() -> Path:
@@ -494,6 +496,42 @@ def ensure_py_spy() -> str:
     return str(py_spy)
 
 
+def profile_summary(case: Case) -> dict | None:
+    """What the speedscope profile of the chosen case shows: the frames where the samples
+    are (self time) and the project's own functions by total time."""
+    path = next(iter(OUT.glob(f"profile-{case.key}-{DATABASE}-worker*.speedscope.json")), None)
+    if path is None:
+        return None
+    document = json.loads(path.read_text())
+    frames = document["shared"]["frames"]
+    own: dict[int, float] = {}
+    total: dict[int, float] = {}
+    weight_sum = 0.0
+    for profile in document["profiles"]:
+        for stack, weight in zip(profile["samples"], profile["weights"], strict=True):
+            weight_sum += weight
+            if stack:
+                own[stack[-1]] = own.get(stack[-1], 0) + weight
+            for frame in set(stack):
+                total[frame] = total.get(frame, 0) + weight
+
+    def label(index: int) -> str:
+        frame = frames[index]
+        where = frame.get("file", "").split("site-packages/")[-1].replace(f"{ROOT}/", "")
+        return f"{frame['name']} ({where}:{frame.get('line', '')})"
+
+    def top(counts: dict[int, float], keep: Callable[[int], bool]) -> list:
+        ranked = sorted(counts.items(), key=lambda item: -item[1])
+        return [[round(100 * weight / weight_sum, 1), label(index)]
+                for index, weight in ranked if keep(index)][:12]
+
+    project = (f"{ROOT}/app/", f"{ROOT}/geo/", f"{ROOT}/schemas/")
+    return {"case": case.key, "files": sorted(p.name for p in OUT.glob(
+                f"profile-{case.key}-{DATABASE}-worker*")),
+            "self": top(own, lambda _: True),
+            "project": top(total, lambda i: frames[i].get("file", "").startswith(project))}
+
+
 def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | None) -> dict:
     """One wrk run; its figures."""
     if WARMUP_SECONDS:
@@ -614,6 +652,8 @@ def measure(case: Case, context: Context, running: dict[str, subprocess.Popen | 
             continue
         step(f"  {case.key} on {target.peer}")
         row["peers"].append(run_wrk(case, target, context.city, running[target.peer]))
+        if PROFILE and case.key == PROFILE_CASE and target.peer == "project":
+            row["profile"] = profile_summary(case)
     return row
 
 
@@ -670,7 +710,7 @@ def verdict(row: dict) -> str:
 
 
 def ratio(a: float, b: float) -> str:
-    """a/b as "1.23x", or "–" when b is nothing to divide by."""
+    """a/b as "1.23x", or a dash when b is nothing to divide by."""
     return f"{a / b:.2f}x" if b else "–"
 
 
@@ -813,9 +853,9 @@ def write_results(runs: dict) -> None:
     if len(ordered) >= 2:
         comparison = (f"## Growth: {ordered[0]['label']} to {ordered[-1]['label']}\n\n"
                       f"{growth(ordered[0], ordered[-1])}\n")
-    profiles = sorted(path.name for path in OUT.glob("profile-*")) if OUT.exists() else []
-    profile_note = ("Profiles recorded in bench/out/: " + ", ".join(profiles)
-                    if profiles else "No profile recorded in this checkout's bench/out/.")
+    profile_note = "\n".join(profile_section(run) for run in ordered) or (
+        "No profile in these runs: `BENCH_PROFILE=1 BENCH_PROFILE_CASE=<case> make bench`.")
+    notes = NOTES.read_text().strip() if NOTES.exists() else ""
     commands = "\n".join(sorted({peer["command"] for run in ordered for row in run["cases"]
                                  for peer in row["peers"]}))
     RESULTS.write_text(f"""# Benchmark results
@@ -860,7 +900,36 @@ make bench-5m                      # BENCH_REQUESTS=5000000, database open311_be
 ## Profiles
 
 {profile_note}
+
+## Notes
+
+{notes or "(bench/notes.md holds notes kept across runs; none yet.)"}
 """)
+
+
+def profile_section(run: dict) -> str:
+    """The profiled case of a run: its files and where its samples are."""
+    parts = []
+    for row in run["cases"]:
+        summary = row.get("profile")
+        if not summary:
+            continue
+        own = "\n".join(f"| {share}% | {name} |" for share, name in summary["self"])
+        project = "\n".join(f"| {share}% | {name} |" for share, name in summary["project"])
+        parts.append(f"""### {run['label']}, case {summary['case']}
+
+py-spy (200 Hz, non-blocking) on both workers during the measured run: bench/out/
+{', '.join(summary['files'])} (flame graph SVG of one worker, speedscope of the other).
+
+| share of samples (self) | frame |
+|---|---|
+{own}
+
+| share of samples (total) | the project's own function |
+|---|---|
+{project}
+""")
+    return "\n".join(parts)
 
 
 def main(select: Callable[[Case], bool]) -> None:

@@ -29,8 +29,13 @@ from sqlalchemy import cast, func, select, text
 
 from app.db import DbSession
 from app.models import Address, Jurisdiction, Service, ServiceRequest
-from app.operations.catalog import apply_catalog, catalog_digest, load_catalog, parse_catalog
-from app.operations.catalog import read_geojson_area
+from app.operations.catalog import (
+    apply_catalog,
+    catalog_digest,
+    load_catalog,
+    parse_catalog,
+    read_geojson_area,
+)
 from app.operations.places import load_addresses, load_districts
 from app.operations.submit import work_calendar
 from app.workflow import DEFAULT_STATE_CODES
@@ -74,7 +79,8 @@ LARGE_HOT_SPOTS: HotSpots = (
 )
 LARGE_WARD_GRID = (8, 9)  # columns, rows of the grid that cuts the boundary into wards
 # Streets on the city's grid: one every eighth of a mile both ways, an address point every
-# 40 m along each, kept 0.0004° (35-45 m) inside the boundary (so that jittered requests stay inside).
+# 40 m along each, kept 0.0004° (35-45 m) inside the boundary (so that jittered requests
+# stay inside).
 LARGE_WARDS_SQL = """
 WITH city AS (SELECT boundary::geometry AS area, ST_XMin(boundary::geometry) AS x0,
                      ST_YMin(boundary::geometry) AS y0,
@@ -644,7 +650,7 @@ def _load_large_city(session: DbSession) -> Jurisdiction:
     return jurisdiction
 
 
-def load_demo(session: DbSession, count: int = 3000, seed: int = 311, force: bool = False,
+def load_demo(session: DbSession, count: int = 3000, seed: int = 311, force: bool = False, *,
               now: datetime | None = None, city: str = "small") -> DemoSummary:
     """Load the demo catalog, districts and addresses, then generate `count` requests in SQL.
 
