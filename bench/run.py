@@ -892,6 +892,7 @@ make bench-5m                      # BENCH_REQUESTS=5000000, database open311_be
 # environment: BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_CASES, BENCH_SEED,
 # BENCH_REQUESTS, BENCH_DATABASE, BENCH_CITY (large | small), BENCH_TIPG=0,
 # BENCH_PROFILE=1 BENCH_PROFILE_CASE=<case> (py-spy flame graphs into bench/out/)
+# what run.py ran (each script: the case's settings, then bench/wrk/cases.lua):
 {commands}
 ```
 
