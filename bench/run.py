@@ -846,7 +846,9 @@ Goals:
 
 def write_results(runs: dict) -> None:
     """bench/results.md from every run kept in bench/results.json."""
-    ordered = sorted(runs.values(), key=lambda run: run["dataset"]["requests"])
+    # A database whose load was timed but whose run did not finish has no figures yet.
+    ordered = sorted((run for run in runs.values() if "cases" in run),
+                     key=lambda run: run["dataset"]["requests"])
     about = ordered[-1]["machine"]
     sections = "\n".join(run_section(run) for run in ordered)
     comparison = ""
