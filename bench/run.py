@@ -619,6 +619,7 @@ def measure_export() -> dict:
         sampler.start()
         started = time.perf_counter()
         size = lines = 0
+        status, error = 0, None
         try:
             connection = http.client.HTTPConnection("127.0.0.1", EXPORT_PORT, timeout=600)
             connection.request("GET", "/api/v1/public/requests.csv")
@@ -627,6 +628,10 @@ def measure_export() -> dict:
             while block := response.read(1 << 16):
                 size += len(block)
                 lines += block.count(b"\n")
+        except (OSError, http.client.HTTPException) as failure:
+            # A download cut short (a worker killed by gunicorn's timeout, say) is a failure
+            # of the case, reported as such, not of the run.
+            error = f"{type(failure).__name__} after {size} bytes"
         finally:
             finished.set()
             sampler.join()
@@ -636,7 +641,7 @@ def measure_export() -> dict:
     return {"peer": "project", "status": status, "seconds": seconds, "bytes": size,
             "rows": max(0, lines - 1), "rows_s": max(0, lines - 1) / seconds,
             "rss_before_mb": before, "rss_peak_mb": peak[0], "load_average": load_average,
-            "non_2xx": int(not 200 <= status < 300)}
+            "error": error, "non_2xx": int(error is not None or not 200 <= status < 300)}
 
 
 def measure(case: Case, context: Context, running: dict[str, subprocess.Popen | None]) -> dict:
@@ -681,21 +686,35 @@ def _peer(row: dict, name: str) -> dict | None:
     return next((peer for peer in row["peers"] if peer["peer"] == name), None)
 
 
-def verdict(row: dict) -> str:
-    """The case's goal, met or not, from its figures."""
-    project = _peer(row, "project")
-    errors = sum(peer["non_2xx"] + peer.get("socket_errors", 0) for peer in row["peers"])
+def failure(row: dict) -> str | None:
+    """Why a case cannot meet its goal whatever its speed: it failed, broke off or erred."""
+    if "failed" in row:
+        return f"not measured: {row['failed']}"
     if "export" in row:
         export = row["export"]
-        if export["non_2xx"]:
-            return f"not met: answered {export['status']}"
-        return "met" if export["rss_peak_mb"] < 150 else "not met"
+        if export.get("error"):
+            return f"not met: the download broke off ({export['error']})"
+        return f"not met: answered {export['status']}" if export["non_2xx"] else None
+    project = _peer(row, "project")
     if project is None:
         return "not run"
     if not project["requests"]:
         return "not met: no answer within the run"
     if project["non_2xx"] or project["socket_errors"]:
         return f"not met: {project['non_2xx'] + project['socket_errors']} errors"
+    return None
+
+
+def verdict(row: dict) -> str:
+    """The case's goal, met or not, from its figures."""
+    problem = failure(row)
+    if problem:
+        return problem
+    if "export" in row:
+        return "met" if row["export"]["rss_peak_mb"] < 150 else "not met"
+    project = _peer(row, "project")
+    assert project is not None  # failure() says "not run" otherwise
+    errors = sum(peer["non_2xx"] + peer.get("socket_errors", 0) for peer in row["peers"])
     met = {
         "ogc_items": lambda: (tipg := _peer(row, "tipg")) is not None
         and project["req_s"] >= 3 * tipg["req_s"],
@@ -724,6 +743,10 @@ def table(rows: list[dict]) -> str:
     lines = ["| case | server | req/s | p50 ms | p95 ms | p99 ms | non-2xx | load avg | notes |",
              "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
+        if "failed" in row:
+            lines.append(f"| {row['title']} | – | – | – | – | – | – | – | failed: "
+                         f"{row['failed']} |")
+            continue
         if "export" in row:
             export = row["export"]
             lines.append(
@@ -731,7 +754,8 @@ def table(rows: list[dict]) -> str:
                 f"– | – | – | {export['non_2xx']} | {export['load_average']:.1f} | "
                 f"{export['rows']} rows, {export['bytes'] / 1e6:.0f} MB in "
                 f"{export['seconds']:.1f} s; worker VmRSS {export['rss_before_mb']:.0f} MB "
-                f"before, peak {export['rss_peak_mb']:.0f} MB |")
+                f"before, peak {export['rss_peak_mb']:.0f} MB"
+                + (f"; BROKE OFF: {export['error']}" if export.get("error") else "") + " |")
             continue
         project = _peer(row, "project")
         for peer in row["peers"]:
@@ -771,7 +795,9 @@ def goals(rows: list[dict]) -> str:
     """The goals of issue 12, each with the figures that decide it."""
     lines = ["| case | goal | figures | verdict |", "|---|---|---|---|"]
     for row in rows:
-        if "export" in row:
+        if "failed" in row:
+            figures = "–"
+        elif "export" in row:
             figures = f"peak VmRSS {row['export']['rss_peak_mb']:.0f} MB"
         else:
             figures = "; ".join(f"{peer['peer']} {_figures(peer)}" for peer in row["peers"])
@@ -793,6 +819,8 @@ def growth(small: dict, large: dict) -> str:
     for row in small["cases"]:
         other = by_case.get(row["case"])
         if other is None:
+            continue
+        if "failed" in row or "failed" in other:
             continue
         if "export" in row:
             a, b = row["export"], other["export"]
@@ -958,7 +986,12 @@ def main(select: Callable[[Case], bool]) -> None:
             running["tipg"], tipg_version = start_tipg()
         for case in filter(select, cases(context)):
             step(f"case {case.key}: {case.title}")
-            rows.append(measure(case, context, running))
+            try:
+                rows.append(measure(case, context, running))
+            except Exception as error:  # one broken case must not lose the others' figures
+                step(f"case {case.key} failed: {error!r}")
+                rows.append({"case": case.key, "title": case.title, "goal": case.goal,
+                             "peers": [], "failed": repr(error)})
     finally:
         for process in running.values():
             stop(process)
