@@ -696,13 +696,14 @@ def failure(row: dict) -> str | None:
             return f"not met: the download broke off ({export['error']})"
         return f"not met: answered {export['status']}" if export["non_2xx"] else None
     project = _peer(row, "project")
+    problem = None
     if project is None:
-        return "not run"
-    if not project["requests"]:
-        return "not met: no answer within the run"
-    if project["non_2xx"] or project["socket_errors"]:
-        return f"not met: {project['non_2xx'] + project['socket_errors']} errors"
-    return None
+        problem = "not run"
+    elif not project["requests"]:
+        problem = "not met: no answer within the run"
+    elif project["non_2xx"] or project["socket_errors"]:
+        problem = f"not met: {project['non_2xx'] + project['socket_errors']} errors"
+    return problem
 
 
 def verdict(row: dict) -> str:
