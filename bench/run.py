@@ -20,6 +20,7 @@ bench/results.json; bench/results.md is written from all of them (1M and 5M side
     make bench-5m                                 # 5,000,000 requests, open311_bench_5m
     BENCH_CASES=ogc_items,tiles BENCH_SECONDS=5 make bench
     BENCH_PROFILE=1 BENCH_PROFILE_CASE=tiles make bench   # py-spy flame graphs in bench/out/
+    .venv/bin/python bench/run.py --report        # results.md again from results.json
 """
 
 import http.client
@@ -35,6 +36,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
@@ -946,8 +948,9 @@ def profile_section(run: dict) -> str:
         summary = row.get("profile")
         if not summary:
             continue
-        own = "\n".join(f"| {share}% | {name} |" for share, name in summary["self"])
-        project = "\n".join(f"| {share}% | {name} |" for share, name in summary["project"])
+        own = "\n".join(f"| {share}% | {escape(name)} |" for share, name in summary["self"])
+        project = "\n".join(f"| {share}% | {escape(name)} |"
+                             for share, name in summary["project"])
         parts.append(f"""### {run['label']}, case {summary['case']}
 
 py-spy (200 Hz, non-blocking) on both workers during the measured run: bench/out/
@@ -1017,5 +1020,9 @@ def main(select: Callable[[Case], bool]) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--report"]:
+        # results.md again from results.json (after editing bench/notes.md, say).
+        write_results(json.loads(RESULTS_JSON.read_text())["runs"])
+        raise SystemExit(0)
     chosen = [key for key in os.environ.get("BENCH_CASES", "").split(",") if key] + sys.argv[1:]
     main(lambda case: not chosen or case.key in chosen)
