@@ -1019,12 +1019,16 @@ def main(select: Callable[[Case], bool], partial: bool = False) -> None:
     if partial and previous.get("cases"):
         # Some cases again (BENCH_CASES): the others keep their figures of the previous run.
         fresh = {row["case"]: row for row in rows}
+        for row in previous["cases"]:
+            row.setdefault("when", previous["when"])
         kept = [fresh.pop(row["case"], row) for row in previous["cases"]]
         rows = kept + list(fresh.values())
+        run_started = previous["load_average"]
     runs[DATABASE] = {
         "database": DATABASE, "label": f"{REQUESTS / 1e6:g}M" if REQUESTS >= 1e6 else
         str(REQUESTS), "city": CITY, "requests_asked": REQUESTS,
-        "when": time.strftime("%Y-%m-%d %H:%M %Z"), "seed": SEED, "seconds": SECONDS,
+        "when": previous["when"] if partial and previous.get("cases") else
+        time.strftime("%Y-%m-%d %H:%M %Z"), "seed": SEED, "seconds": SECONDS,
         "connections": CONNECTIONS, "threads": THREADS, "workers": WORKERS,
         "tipg": tipg_version, "load_average": run_started, "machine": machine(),
         "dataset": dataset(), "load_seconds": load_seconds or previous.get("load_seconds"),
