@@ -1030,7 +1030,8 @@ def main(select: Callable[[Case], bool], partial: bool = False) -> None:
         "when": previous["when"] if partial and previous.get("cases") else
         time.strftime("%Y-%m-%d %H:%M %Z"), "seed": SEED, "seconds": SECONDS,
         "connections": CONNECTIONS, "threads": THREADS, "workers": WORKERS,
-        "tipg": tipg_version, "load_average": run_started, "machine": machine(),
+        "tipg": tipg_version or (previous.get("tipg") if partial else None),
+        "load_average": run_started, "machine": machine(),
         "dataset": dataset(), "load_seconds": load_seconds or previous.get("load_seconds"),
         "cases": rows,
     }
