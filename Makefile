@@ -12,7 +12,7 @@ export DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/$(DB_NAME)
 PORT ?= 5000
 OPEN311 := $(BIN)/open311
 
-.PHONY: help install postgres tools db docs run test lint openapi check bench
+.PHONY: help install postgres tools db docs run test lint openapi check bench bench-5m
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,5 +63,8 @@ openapi: install ## Regenerate openapi.yaml from the code
 
 check: lint test ## Everything CI checks
 
-bench: install postgres tools ## Benchmark under gunicorn on 1,000,000 demo requests (minutes; not in test)
+bench: install postgres tools ## Benchmark with wrk on the large city's 1,000,000 requests (minutes; not in test)
 	$(BIN)/python bench/run.py
+
+bench-5m: install postgres tools ## The same benchmark on the large city's 5,000,000 requests (loads it once)
+	BENCH_REQUESTS=5000000 $(BIN)/python bench/run.py

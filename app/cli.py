@@ -174,12 +174,15 @@ def demo_group() -> None:
 @click.option("--seed", type=int, default=311, help="Random seed, for repeatable data")
 @click.option("--force", is_flag=True,
               help="Replace the demo requests even when the demo city already has some")
-def demo_load(count: int, seed: int, force: bool) -> None:
+@click.option("--city", type=click.Choice(["small", "large"]), default="small",
+              help="small: the demo suburb; large: a city of Chicago's extent, for benchmarks")
+def demo_load(count: int, seed: int, force: bool, city: str) -> None:
     """Load the demo city (catalog, boundary, districts) and synthetic requests."""
     from app.operations.demo import load_demo
 
     progress = Progress("demo load")
-    summary = load_demo(db.session, count=count, seed=seed, force=force, progress=progress)
+    summary = load_demo(db.session, count=count, seed=seed, force=force, city=city,
+                        progress=progress)
     progress("committing")
     db.session.commit()
     progress.done()

@@ -1,18 +1,34 @@
-"""`make bench`: the server under gunicorn against 1,000,000 demo requests, case by case.
+"""`make bench`: what users do, measured under gunicorn with wrk, case by case.
 
-For each case: throughput and p50/p95/p99 latency from a threaded keep-alive client on
-loopback (bounded by BENCH_SECONDS and BENCH_MAX_REQUESTS), and beside it the same query's time
-in PostgreSQL alone (psycopg, median of several runs, rows fetched): the physical limit.
-A case whose endpoint this build does not serve yet (404, or its probe says so) is skipped.
-The peer, tipg (PyPI, installed in its own virtualenv bench/.tipg), serves a view of the same
-table on another loopback port in the same run, for the OGC items and tile cases.
-Results are printed and written to bench/results.md.
+Every case sends random requests drawn over the whole city (inside its boundary) from a fixed
+seed: map clients pan everywhere, apps post from everywhere. wrk (the Debian package) runs the
+Lua of bench/wrk/cases.lua, BENCH_CONNECTIONS connections for BENCH_SECONDS a case, and counts
+every status: a case answering errors fast shows its errors.
+
+Beside the project, in the same run:
+- tipg (PyPI, its own virtualenv bench/.tipg) serving a view of the same table with the same
+  joins, for the OGC items and the tiles;
+- the floor (bench/floor.py): a bare Flask + psycopg app under the same gunicorn settings,
+  one SQL statement building the JSON in PostGIS, for the OGC items and the nearby check;
+- PostgreSQL alone (psycopg) for the Open311 list and the staff queue (EXPLAIN ANALYZE).
+
+The database is created, migrated and loaded (`demo load --city CITY --requests N`) unless it
+already holds that city with that many requests. Results are printed and kept per database in
+bench/results.json; bench/results.md is written from all of them (1M and 5M side by side).
+
+    make bench                                    # 1,000,000 requests, database open311_bench
+    make bench-5m                                 # 5,000,000 requests, open311_bench_5m
+    BENCH_CASES=ogc_items,tiles BENCH_SECONDS=5 make bench
+    BENCH_PROFILE=1 BENCH_PROFILE_CASE=tiles make bench   # py-spy flame graphs in bench/out/
+    .venv/bin/python bench/run.py --report        # results.md again from results.json
 """
 
 import http.client
 import json
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -20,35 +36,65 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 import psycopg
-from common import LAT, LONG, ROOT, downtown_tile, flask_command
+from common import ROOT, flask_command
 from common import sqlalchemy_url as to_sqlalchemy_url
-from sqlalchemy.dialects import postgresql
 
-RESULTS = ROOT / "bench" / "results.md"
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
-DATABASE = os.environ.get("BENCH_DATABASE", "open311_bench")
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000000"))
-PORT = int(os.environ.get("BENCH_PORT", "8311"))
+CITY = os.environ.get("BENCH_CITY", "large")
+DATABASE = os.environ.get(
+    "BENCH_DATABASE", "open311_bench" if REQUESTS == 1_000_000 else
+    f"open311_bench_{REQUESTS // 1_000_000}m" if REQUESTS % 1_000_000 == 0 else
+    f"open311_bench_{REQUESTS}")
+SEED = int(os.environ.get("BENCH_SEED", "311"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", str(min(2, CONNECTIONS))))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
-MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "3000"))
+PORT = int(os.environ.get("BENCH_PORT", "8311"))
 TIPG_PORT = int(os.environ.get("BENCH_TIPG_PORT", "8312"))
+FLOOR_PORT = int(os.environ.get("BENCH_FLOOR_PORT", "8313"))
+EXPORT_PORT = int(os.environ.get("BENCH_EXPORT_PORT", "8314"))
+PROFILE = os.environ.get("BENCH_PROFILE", "0") == "1"
+PROFILE_CASE = os.environ.get("BENCH_PROFILE_CASE", "ogc_items")
+SQL_RUNS = int(os.environ.get("BENCH_SQL_RUNS", "30"))
+# Before each measured run, the same case for this long with another seed: a worker's first
+# requests of a kind (imports, caches, a cold index) are not what is measured.
+WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
+
+JURISDICTIONS = {"large": "metro.example.gov", "small": "lakeshore.example.gov"}
+RESULTS = ROOT / "bench" / "results.md"
+RESULTS_JSON = ROOT / "bench" / "results.json"
+NOTES = ROOT / "bench" / "notes.md"  # hand-written; results.md includes it
+OUT = ROOT / "bench" / "out"
+LUA = ROOT / "bench" / "wrk" / "cases.lua"
 TIPG_ENV = ROOT / "bench" / ".tipg"
-TIPG_REQUIREMENT = "tipg>=1.0"
+TIPG_REQUIREMENT = "tipg>=1.6,<1.7"
 TIPG_VIEW = "bench_public_requests"
 TIPG_COLLECTION = f"public.{TIPG_VIEW}"
-OUT = ROOT / "bench" / "out"
-RAW_RUNS = 15
-# Downtown of the demo city: the densest hot spot (app/operations/demo.py HOT_SPOTS).
-# About a hundred public requests, west of downtown (downtown itself holds thousands in a
-# block: the demo data clusters at address points).
-BBOX_100 = "-87.7300,42.0200,-87.7294,42.0210"
-
+BBOX_HALF_M = 35  # random ~70 m bboxes
+STAFF_PAGES = 10  # the staff queue case reads a random one of the first pages
+# What tipg serves: the public columns of requests with the project's joins (service,
+# jurisdiction, department, district), hidden locations left out. It reads the indexed
+# location_3857 so that its bbox and tile filters use a GiST index, as ours do; block
+# locations are not snapped there (a little less work than ours does).
+TIPG_VIEW_SQL = f"""
+CREATE OR REPLACE VIEW {TIPG_VIEW} AS
+SELECT sr.id, sr.jurisdiction_id, s.service_code, s.service_name, d.name AS agency_responsible,
+       sr.status, sr.status_notes, sr.description, di.code AS district, sr.vote_count,
+       sr.requested_at, sr.updated_at, sr.deadline, sr.closed_at, sr.location_3857 AS geom
+FROM service_requests sr JOIN services s ON s.id = sr.service_id
+JOIN jurisdictions j ON j.id = sr.jurisdiction_id
+LEFT JOIN departments d ON d.id = sr.department_id
+LEFT JOIN districts di ON di.id = sr.district_id
+WHERE s.public_location <> 'hidden'
+"""  # noqa: S608 (module constants only)
+# Open311 GET requests.json with no parameter: the last 90 days, newest first, 1000 rows.
 LIST_SQL = """
 SELECT r.id, r.status, r.status_notes, s.service_name, s.service_code, s.public_location,
        r.description, d.name, r.service_notice, r.requested_at, r.updated_at, r.deadline,
@@ -56,137 +102,128 @@ SELECT r.id, r.status, r.status_notes, s.service_name, s.service_code, s.public_
        r.media_urls
 FROM service_requests r JOIN services s ON s.id = r.service_id
 LEFT JOIN departments d ON d.id = r.department_id
-WHERE r.jurisdiction_id = %(jurisdiction_id)s {where}
-ORDER BY {order} LIMIT 1000
-"""
-WINDOW = "AND r.requested_at >= now() - interval '90 days' AND r.requested_at <= now()"
-RADIUS = ("AND ST_DWithin(r.location, ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)"
-          "::geography, 500)")
-NEAREST = "r.location <-> ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography"
-NEARBY_SQL = """
-SELECT r.id, ST_Distance(r.location, ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography)
-FROM service_requests r JOIN services s ON s.id = r.service_id
-WHERE s.jurisdiction_id = %(jurisdiction_id)s AND s.service_code = 'POTHOLE' AND r.status = 'open'
-  AND r.requested_at >= now() - interval '30 days'
-  AND ST_DWithin(r.location, ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography, 40)
-ORDER BY r.location <-> ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography
-"""
-# What a POST costs PostgreSQL at least: the nearby check, the row and its first history row.
-POST_INSERT_SQL = """
-WITH inserted AS (
-    INSERT INTO service_requests (jurisdiction_id, service_id, status, detailed_status,
-        location, media_urls, attributes, channel, requested_at, updated_at, vote_count)
-    SELECT CAST(%(jurisdiction_id)s AS varchar), id, 'open', 'submitted',
-           ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography, '{}', '{"SIZE": "M"}',
-           'api', now(), now(), 0
-    FROM services WHERE jurisdiction_id = %(jurisdiction_id)s AND service_code = 'POTHOLE'
-    RETURNING id, jurisdiction_id)
-INSERT INTO request_updates (jurisdiction_id, service_request_id, created_at, actor, kind,
-                             to_status, public, data)
-SELECT jurisdiction_id, id, now(), 'bench', 'submitted', 'submitted', true, '{}' FROM inserted
-"""
-POST_SQL = NEARBY_SQL + ";\n" + POST_INSERT_SQL
-BBOX_SQL = f"""
-SELECT r.id, ST_AsGeoJSON(r.location) FROM service_requests r
 WHERE r.jurisdiction_id = %(jurisdiction_id)s
-  AND r.location && ST_MakeEnvelope({BBOX_100}, 4326)::geography
-LIMIT 100
-"""  # noqa: S608 (a module constant)
-TILE_SQL = """
-WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS box)
-SELECT ST_AsMVT(t, 'requests') FROM (
-    SELECT r.id, ST_AsMVTGeom(r.location_3857, bounds.box) AS geom
-    FROM service_requests r, bounds
-    WHERE r.jurisdiction_id = %(jurisdiction_id)s AND r.location_3857 && bounds.box
-) AS t
+  AND r.requested_at >= now() - interval '90 days' AND r.requested_at <= now()
+ORDER BY r.requested_at DESC, r.id DESC LIMIT 1000
 """
-# The export case's raw SQL is the export statement itself (compiled by export_copy_sql).
-COPY_SQL = "COPY ({query}) TO STDOUT WITH CSV HEADER"
-# What tipg serves: the public columns of requests, hidden locations left out. It reads the
-# indexed location_3857 so that its bbox and tile filters use a GiST index, as ours do; block
-# locations are not snapped there (a little less work than ours does).
-TIPG_VIEW_SQL = f"""
-CREATE OR REPLACE VIEW {TIPG_VIEW} AS
-SELECT sr.id, s.service_code, sr.status, to_char(sr.requested_at, 'YYYY-MM-DD') AS requested,
-       sr.requested_at, sr.vote_count, sr.location_3857 AS geom
-FROM service_requests sr JOIN services s ON s.id = sr.service_id
-WHERE s.public_location <> 'hidden'
-"""  # noqa: S608 (module constants only)
+# The staff queue as app/staff/views.py asks it (status=open, first page of 50).
+QUEUE_SQL = """
+SELECT r.*, s.service_code, s.service_name, d.code, di.code,
+       ST_Y(r.location::geometry), ST_X(r.location::geometry)
+FROM service_requests r JOIN services s ON s.id = r.service_id
+LEFT JOIN departments d ON d.id = r.department_id
+LEFT JOIN districts di ON di.id = r.district_id
+WHERE r.jurisdiction_id = %(jurisdiction_id)s AND r.status = 'open'
+ORDER BY r.escalated_at IS NULL, r.deadline ASC NULLS LAST, r.id LIMIT 50
+"""
+QUEUE_COUNT_SQL = """
+SELECT count(*) FROM service_requests r
+WHERE r.jurisdiction_id = %(jurisdiction_id)s AND r.status = 'open'
+"""
+# The POST case's requests are removed afterwards, so that every run sees the same data.
+REMOVE_POSTED_SQL = """
+WITH posted AS (SELECT r.id FROM service_requests r JOIN api_keys k ON k.id = r.api_key_id
+                WHERE k.name = 'bench')
+, outbox AS (DELETE FROM outbox WHERE service_request_id IN (SELECT id FROM posted))
+, keys AS (DELETE FROM idempotency_keys WHERE service_request_id IN (SELECT id FROM posted))
+, votes AS (DELETE FROM votes WHERE service_request_id IN (SELECT id FROM posted))
+, surveys AS (DELETE FROM surveys WHERE service_request_id IN (SELECT id FROM posted))
+, subscriptions AS (DELETE FROM subscriptions
+                    WHERE service_request_id IN (SELECT id FROM posted))
+, updates AS (DELETE FROM request_updates WHERE service_request_id IN (SELECT id FROM posted))
+, reporters AS (DELETE FROM reporters WHERE service_request_id IN (SELECT id FROM posted))
+DELETE FROM service_requests WHERE id IN (SELECT id FROM posted)
+"""
+
+
+@dataclass
+class Target:
+    """One server's side of a case: where to send, and the wrk configuration of its requests."""
+
+    peer: str  # "project", "tipg" or "floor"
+    port: int
+    kind: str  # a maker of bench/wrk/cases.lua
+    path: str
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    extra: dict[str, int | float] = field(default_factory=dict)
 
 
 @dataclass
 class Case:
-    """One line of the table: what to call, and the query PostgreSQL alone would run."""
+    """One line of the results: the same user action against each peer."""
 
-    name: str
-    method: str
-    path: str
-    sql: str
-    target: str
-    form: dict = field(default_factory=dict)
-    sql_parameters: dict = field(default_factory=dict)
-    # (path, status): the build serves this case when that call answers that status.
-    served_when: tuple[str, int] | None = None
-    rows_per_second: bool = False
-    # The same call on tipg, when the peer serves this case.
-    tipg_path: str | None = None
+    key: str
+    title: str
+    goal: str
+    targets: list[Target]
+    # PostgreSQL alone: "list" (the Open311 list) or "queue" (the staff queue).
+    sql: str | None = None
 
 
-def tile_of(z: int) -> dict:
-    """The XYZ tile holding downtown at zoom z."""
-    x, y = downtown_tile(z)
-    return {"z": z, "x": x, "y": y}
+@dataclass
+class Context:
+    """What the cases need from the prepared database."""
+
+    jurisdiction_id: str
+    api_key: str
+    staff_token: str
+    city: dict  # west, south, east, north and the boundary ring
 
 
-def tipg_tile(tile: dict) -> str:
-    """tipg's URL of an XYZ tile of the requests view."""
-    return "/collections/{c}/tiles/WebMercatorQuad/{z}/{x}/{y}".format(c=TIPG_COLLECTION, **tile)
-
-
-def cases() -> list[Case]:
-    """The cases of issue 6."""
-    t10, t12, t15 = tile_of(10), tile_of(12), tile_of(15)
+def cases(context: Context) -> list[Case]:
+    """The cases of issue 12, in the order they run (writes last, then the export)."""
+    tiles = {"MIN_ZOOM": 12, "MAX_ZOOM": 16}
+    bbox = {"BBOX_HALF_M": BBOX_HALF_M}
+    form = ("service_code=POTHOLE&lat=%.6f&long=%.6f&attribute%%5BSIZE%%5D=M"
+            "&description=Benchmark+pothole&api_key="
+            # A % in the key would be read by Lua's string.format.
+            + quote(context.api_key, safe="").replace("%", "%%"))
     return [
-        Case("1. GET requests.json (90 days, 1000)", "GET", "/open311/v2/requests.json",
-             LIST_SQL.format(where=WINDOW, order="r.requested_at DESC, r.id DESC"),
-             "p50 <= 2x SQL"),
-        Case("1. GET requests.xml (90 days, 1000)", "GET", "/open311/v2/requests.xml",
-             LIST_SQL.format(where=WINDOW, order="r.requested_at DESC, r.id DESC"),
-             "p50 <= 2x SQL"),
-        Case("2. GET requests.json radius 500 m", "GET",
-             f"/open311/v2/requests.json?lat={LAT}&long={LONG}&radius=500",
-             LIST_SQL.format(where=WINDOW + " " + RADIUS, order=NEAREST), "p50 <= 2x SQL",
-             sql_parameters={"lat": LAT, "long": LONG},
-             served_when=(f"/open311/v2/requests.json?lat={LAT}&long={LONG}&radius=1e9", 400)),
-        Case("3. nearby duplicates check", "GET",
-             f"/api/v1/public/nearby?service_code=POTHOLE&lat={LAT}&long={LONG}", NEARBY_SQL,
-             "p95 < 10 ms", sql_parameters={"lat": LAT, "long": LONG}),
-        Case("4. POST requests.json", "POST", "/open311/v2/requests.json", POST_SQL,
-             ">= 300 req/s",
-             form={"service_code": "POTHOLE", "lat": LAT, "long": LONG,
-                   "attribute[SIZE]": "M", "description": "Benchmark pothole"},
-             sql_parameters={"lat": LAT, "long": LONG}),
-        Case("5. OGC items bbox (~100)", "GET",
-             f"/ogc/collections/requests/items?bbox={BBOX_100}&limit=100", BBOX_SQL,
-             ">= 3x tipg",
-             tipg_path=f"/collections/{TIPG_COLLECTION}/items?bbox={BBOX_100}&limit=100"),
-        *(Case(f"6. MVT tile z{tile['z']}", "GET",
-               "/tiles/requests/{z}/{x}/{y}.mvt".format(**tile), TILE_SQL,
-               "p95 < 50 ms, every point", sql_parameters=tile, tipg_path=tipg_tile(tile))
-          for tile in (t10, t12, t15)),
-        Case("7. CSV export (all)", "GET", "/api/v1/public/requests.csv", COPY_SQL,
-             ">= 0.5x COPY rows/s, RSS < 150 MB", rows_per_second=True),
+        Case("ogc_items", "OGC items, random ~70 m bboxes, limit 100", ">= 3x tipg req/s", [
+            Target("project", PORT, "bbox", "/ogc/collections/requests/items?bbox=%s&limit=100",
+                   extra=bbox),
+            Target("tipg", TIPG_PORT, "bbox",
+                   f"/collections/{TIPG_COLLECTION}/items?bbox=%s&limit=100", extra=bbox),
+            Target("floor", FLOOR_PORT, "bbox", "/items?bbox=%s&limit=100", extra=bbox),
+        ]),
+        Case("nearby", "nearby check, random points", "p50 <= 1.5x floor; p95 < 10 ms", [
+            Target("project", PORT, "point",
+                   "/api/v1/public/nearby?service_code=POTHOLE&lat=%.6f&long=%.6f"),
+            Target("floor", FLOOR_PORT, "point", "/nearby?service_code=POTHOLE&lat=%.6f&long=%.6f"),
+        ]),
+        Case("tiles", "vector tiles, random z12-z16", "p95 < 50 ms, every point", [
+            Target("project", PORT, "tile", "/tiles/requests/%d/%d/%d.mvt", extra=tiles),
+            Target("tipg", TIPG_PORT, "tile",
+                   f"/collections/{TIPG_COLLECTION}/tiles/WebMercatorQuad/%d/%d/%d", extra=tiles),
+        ]),
+        Case("open311_list", "Open311 GET requests.json (default: 90 days, 1000 rows)",
+             "p50 <= 2x PostgreSQL alone", [
+                 Target("project", PORT, "fixed", "/open311/v2/requests.json"),
+             ], sql="list"),
+        Case("staff_queue", "staff queue: a page of 50 of the open requests",
+             "< 20 ms in PostgreSQL", [
+                 Target("project", PORT, "page",
+                        "/api/v1/staff/requests?status=open&per_page=50&page=%d",
+                        headers={"Authorization": f"Bearer {context.staff_token}"},
+                        extra={"MAX_PAGE": STAFF_PAGES}),
+             ], sql="queue"),
+        Case("post", "Open311 POST with the duplicate check, random points, one key",
+             ">= 300 req/s", [
+                 Target("project", PORT, "post", "/open311/v2/requests.json", method="POST",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"},
+                        body=form),
+             ]),
+        Case("export", "CSV export of every request, fresh worker", "peak RSS < 150 MB", []),
     ]
 
+
+# --- the database -----------------------------------------------------------------------------
 
 def psql_url(database: str) -> str:
     """A libpq URL for one database of the bench server."""
     return f"{SERVER}/{database}"
-
-
-def sqlalchemy_url(database: str) -> str:
-    """The same, in the form DATABASE_URL takes."""
-    return to_sqlalchemy_url(psql_url(database))
 
 
 def step(message: str) -> None:
@@ -196,59 +233,148 @@ def step(message: str) -> None:
 
 def flask(*arguments: str) -> str:
     """Run an app command against the bench database; its output."""
-    return flask_command({"DATABASE_URL": sqlalchemy_url(DATABASE)}, *arguments)
+    return flask_command({"DATABASE_URL": to_sqlalchemy_url(psql_url(DATABASE))}, *arguments)
 
 
-def prepare_database() -> tuple[str, float | None]:
-    """Create, migrate and fill the bench database; the seconds demo load took, if it ran."""
+def loaded_state() -> tuple[set[str], int]:
+    """The jurisdictions the bench database holds and how many requests."""
+    with psycopg.connect(psql_url(DATABASE)) as connection:
+        exists = connection.execute("SELECT to_regclass('service_requests')").fetchone()[0]
+        if not exists:
+            return set(), 0
+        jurisdictions = {row[0] for row in connection.execute("SELECT id FROM jurisdictions")}
+        if connection.execute("SELECT to_regclass('api_keys')").fetchone()[0]:
+            # What an interrupted run posted is not part of the dataset.
+            connection.execute(REMOVE_POSTED_SQL)
+            connection.commit()
+        count = connection.execute("SELECT count(*) FROM service_requests").fetchone()[0]
+    return jurisdictions, count
+
+
+def prepare_database() -> float | None:
+    """Create, migrate and load the bench database; the seconds `demo load` took, if it ran.
+
+    A database that already holds this city with this many requests is reused as it is; one
+    holding another city is dropped (the bench's own database: one city per database).
+    """
     with psycopg.connect(psql_url("postgres"), autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                             (DATABASE,)).fetchone():
+        present = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                (DATABASE,)).fetchone()
+        if present:
+            jurisdictions, _ = loaded_state()
+            if jurisdictions - {JURISDICTIONS[CITY]}:
+                step(f"{DATABASE} holds another city ({', '.join(sorted(jurisdictions))}): "
+                     "dropping it")
+                admin.execute(f'DROP DATABASE "{DATABASE}" WITH (FORCE)')
+                present = None
+        if not present:
             step(f"creating database {DATABASE}")
             admin.execute(f'CREATE DATABASE "{DATABASE}"')
     step("migrating")
     flask("db", "upgrade")
-    step(f"demo load --requests {REQUESTS} (skipped when already loaded)")
+    _, count = loaded_state()
+    if count == REQUESTS:
+        step(f"{DATABASE} already holds {count} requests of the {CITY} city: reused")
+        return None
+    step(f"demo load --city {CITY} --requests {REQUESTS} --force (had {count})")
     started = time.perf_counter()
-    summary = flask("demo", "load", "--requests", str(REQUESTS))
+    step(flask("demo", "load", "--city", CITY, "--requests", str(REQUESTS), "--force"))
     elapsed = time.perf_counter() - started
-    step(summary)
-    jurisdiction_id = summary.split(":", 1)[0]
-    return jurisdiction_id, (elapsed if "demo requests generated" in summary else None)
+    # A city's database has been vacuumed long since: index-only scans (counts of the staff
+    # queue, say) read the visibility map, not the heap. Not part of the load time.
+    step("VACUUM (ANALYZE) after the load")
+    with psycopg.connect(psql_url(DATABASE), autocommit=True) as connection:
+        connection.execute("VACUUM (ANALYZE)")
+    return elapsed
+
+
+def city_shape() -> dict:
+    """The city's bounding box and boundary ring, for the Lua generator."""
+    with psycopg.connect(psql_url(DATABASE)) as connection:
+        west, south, east, north, ring = connection.execute("""
+            SELECT ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g),
+                   ST_AsGeoJSON(ST_ExteriorRing(ST_GeometryN(g, 1)))
+            FROM (SELECT boundary::geometry AS g FROM jurisdictions WHERE id = %s) AS city
+        """, (JURISDICTIONS[CITY],)).fetchone()
+    return {"west": west, "south": south, "east": east, "north": north,
+            "ring": json.loads(ring)["coordinates"]}
+
+
+def dataset() -> dict:
+    """What the database holds."""
+    with psycopg.connect(psql_url(DATABASE)) as connection:
+        return dict(zip(
+            ("requests", "open", "addresses", "districts", "area_km2", "updates"),
+            connection.execute("""
+                SELECT (SELECT count(*) FROM service_requests),
+                       (SELECT count(*) FROM service_requests WHERE status = 'open'),
+                       (SELECT count(*) FROM addresses), (SELECT count(*) FROM districts),
+                       (SELECT round(sum(ST_Area(boundary::geography)) / 1e6)::int
+                        FROM jurisdictions),
+                       (SELECT count(*) FROM request_updates)
+            """).fetchone(), strict=True))
+
+
+# --- the servers ------------------------------------------------------------------------------
+
+def get(port: int, path: str, headers: dict | None = None) -> int:
+    """The status of one GET."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
 
 
 def wait_until_answering(port: int, path: str, process: subprocess.Popen, what: str) -> None:
     """Poll `path` until it answers 200; stop the process and exit if it never does."""
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"{what} exited with {process.returncode}; see bench/out/")
         try:
-            if call("GET", path, port=port)[0] == 200:
+            if get(port, path) == 200:
                 return
         except (OSError, http.client.HTTPException):
             pass
         time.sleep(0.5)
     process.terminate()
-    raise SystemExit(f"{what} did not answer within 120 s")
+    raise SystemExit(f"{what} did not answer within 180 s")
 
 
-def start_server() -> subprocess.Popen:
-    """gunicorn as in production, on a loopback port; waits until it answers."""
-    # Rate limits off: the bench measures the server's capacity from one client address, which
-    # the per-address POST limit would cut to 60 a minute (the limiter has its own tests).
-    environment = {**os.environ, "DATABASE_URL": sqlalchemy_url(DATABASE),
-                   "RATELIMIT_ENABLED": "false"}
+def gunicorn(app: str, port: int, workers: int, *, log: str, environment: dict,
+             probe: str, options: tuple[str, ...] = ()) -> subprocess.Popen:
+    """gunicorn with the project's settings (gunicorn.conf.py, read from ROOT)."""
     OUT.mkdir(exist_ok=True)
-    # gunicorn.conf.py logs every request; the log goes to a file, not the table's terminal.
     server = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
-        [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORT}",
-         "--log-level", "warning", "app:create_app()"],
-        cwd=ROOT, env=environment, stdout=(OUT / "gunicorn.log").open("w"),
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", *options, app],
+        cwd=ROOT, env={**os.environ, **environment}, stdout=(OUT / log).open("w"),
         stderr=subprocess.STDOUT,
     )
-    wait_until_answering(PORT, "/open311/v2/services.json", server, "gunicorn")
+    wait_until_answering(port, probe, server, f"gunicorn {app}")
     return server
+
+
+def project_environment() -> dict:
+    # Rate limits off: the bench measures the server's capacity from one client address, which
+    # the per-address POST limit would cut to 60 a minute (the limiter has its own tests).
+    return {"DATABASE_URL": to_sqlalchemy_url(psql_url(DATABASE)), "RATELIMIT_ENABLED": "false"}
+
+
+def start_project(port: int = PORT, workers: int = WORKERS) -> subprocess.Popen:
+    return gunicorn("app:create_app()", port, workers, log=f"gunicorn-{port}.log",
+                    environment=project_environment(), probe="/open311/v2/services.json")
+
+
+def start_floor() -> subprocess.Popen:
+    return gunicorn("floor:app", FLOOR_PORT, WORKERS, log="floor.log",
+                    environment={"FLOOR_DATABASE_URL": psql_url(DATABASE)},
+                    probe="/nearby?service_code=X&lat=0&long=0",
+                    options=("--pythonpath", "bench"))
 
 
 def ensure_tipg() -> Path:
@@ -266,6 +392,7 @@ def start_tipg() -> tuple[subprocess.Popen, str]:
     """tipg under uvicorn with as many workers as gunicorn, serving the requests view."""
     python = ensure_tipg()
     with psycopg.connect(psql_url(DATABASE), autocommit=True) as connection:
+        connection.execute(f"DROP VIEW IF EXISTS {TIPG_VIEW}")
         connection.execute(TIPG_VIEW_SQL)
     version = subprocess.run(  # noqa: S603
         [str(python), "-c", "import tipg; print(tipg.__version__)"],
@@ -274,7 +401,7 @@ def start_tipg() -> tuple[subprocess.Popen, str]:
         **os.environ, "DATABASE_URL": psql_url(DATABASE),
         "TIPG_DB_TABLES": f'["{TIPG_COLLECTION}"]',
         "TIPG_DB_FUNCTIONS": "[]",  # only the view: no PostGIS functions as collections
-        # Extents over a million rows at start-up are not what is measured.
+        # Extents over millions of rows at start-up are not what is measured.
         "TIPG_DB_SPATIAL_EXTENT": "false", "TIPG_DB_DATETIME_EXTENT": "false",
     }
     OUT.mkdir(exist_ok=True)
@@ -288,130 +415,6 @@ def start_tipg() -> tuple[subprocess.Popen, str]:
     return server, version
 
 
-def call(method: str, path: str, form: dict | None = None,
-         connection: http.client.HTTPConnection | None = None, *,
-         port: int = PORT, keep: bool = False) -> tuple[int, int | bytes, float]:
-    """One HTTP call: (status, body bytes or the body when `keep`, seconds)."""
-    connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-    body = urlencode(form) if form else None
-    headers = {"Content-Type": "application/x-www-form-urlencoded"} if form else {}
-    started = time.perf_counter()
-    connection.request(method, path, body=body, headers=headers)
-    response = connection.getresponse()
-    size, kept = 0, []
-    while chunk := response.read(1 << 16):
-        size += len(chunk)
-        if keep:
-            kept.append(chunk)
-    return response.status, b"".join(kept) if keep else size, time.perf_counter() - started
-
-
-def load(method: str, path: str, form: dict, port: int = PORT,
-         ) -> tuple[list[float], float, int]:
-    """CONCURRENCY threads call the path until SECONDS or MAX_REQUESTS; latencies, wall, errors."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop_at = time.monotonic() + SECONDS
-
-    def worker() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-        while time.monotonic() < stop_at:
-            with lock:
-                if len(latencies) + errors[0] >= MAX_REQUESTS:
-                    return
-            try:
-                status, _, seconds = call(method, path, form or None, connection)
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                status, seconds = 0, 0.0
-            with lock:
-                if status < 400 and status:
-                    latencies.append(seconds)
-                else:
-                    errors[0] += 1
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, time.perf_counter() - started, errors[0]
-
-
-def export_copy_sql(jurisdiction_id: str) -> tuple[str, str]:
-    """The CSV export's own statement, compiled, inside COPY; and the jurisdiction's zone."""
-    from app import create_app
-    from app.extensions import db
-    from app.lookups import resolve_jurisdiction
-    from app.reads.filters import RequestFilters
-    from app.reads.requests import export_query
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(DATABASE)})
-    with app.app_context():
-        jurisdiction = resolve_jurisdiction(db.session, jurisdiction_id)
-        statement = export_query(jurisdiction, RequestFilters(), "csv")
-        query = str(statement.compile(dialect=postgresql.dialect(),
-                                      compile_kwargs={"literal_binds": True}))
-        return COPY_SQL.format(query=query), jurisdiction.timezone
-
-
-def copy_seconds(sql: str, timezone: str, parallel: bool) -> tuple[float, int]:
-    """Seconds and rows of COPY ... TO STDOUT read to the end (best of 2)."""
-    timings, rows = [], 0
-    with psycopg.connect(psql_url(DATABASE)) as connection:
-        connection.execute(f"SET TimeZone = '{timezone}'")
-        if not parallel:
-            connection.execute("SET max_parallel_workers_per_gather = 0")
-        for _ in range(2):
-            started = time.perf_counter()
-            lines = 0
-            with connection.cursor().copy(sql) as copy:
-                for block in copy:
-                    lines += bytes(block).count(b"\n")
-            rows = lines - 1  # the header line
-            timings.append(time.perf_counter() - started)
-    return min(timings), rows
-
-
-def raw_sql_seconds(case: Case, jurisdiction_id: str) -> tuple[float, int]:
-    """Median seconds of the case's SQL in PostgreSQL alone, and the rows it returned."""
-    parameters = {"jurisdiction_id": jurisdiction_id, **case.sql_parameters}
-    timings, rows = [], 0
-    with psycopg.connect(psql_url(DATABASE)) as connection:
-        for _ in range(RAW_RUNS):
-            started = time.perf_counter()
-            for statement in case.sql.split(";\n"):
-                cursor = connection.execute(statement, parameters)
-                rows = len(cursor.fetchall()) if cursor.description else cursor.rowcount
-            timings.append(time.perf_counter() - started)
-            connection.rollback()  # the POST case's insert is measured, not kept
-    return statistics.median(timings), rows
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def served(case: Case, api_key: str) -> str | None:
-    """None when this build serves the case, else why it is skipped."""
-    path, expected = case.served_when or (case.path, None)
-    form = {**case.form, "api_key": api_key} if case.method == "POST" and not case.served_when \
-        else None
-    status, _, _ = call("POST" if form else "GET", path, form)
-    if status == 404:
-        return "not served yet (404)"
-    if expected is not None:
-        return None if status == expected else \
-            f"not served yet (probe answered {status}, not {expected})"
-    if status >= 400:
-        return f"answers {status}"
-    return None
-
-
 def worker_pids(server: subprocess.Popen) -> list[int]:
     """The gunicorn workers: the children of its master process."""
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
@@ -419,250 +422,630 @@ def worker_pids(server: subprocess.Popen) -> list[int]:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of one process, from /proc."""
+    """Resident memory of one process, from /proc (VmRSS)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
 
-def measure_export(case: Case, jurisdiction_id: str, server: subprocess.Popen) -> dict:
-    """The full CSV export once: rows/s against COPY of the same statement (with and without
-    parallel workers), and the peak RSS of the gunicorn workers sampled every 20 ms."""
-    sql, timezone = export_copy_sql(jurisdiction_id)
-    parallel_seconds, rows = copy_seconds(sql, timezone, parallel=True)
-    serial_seconds, _ = copy_seconds(sql, timezone, parallel=False)
-    pids = worker_pids(server)
-    before = max(rss_mb(pid) for pid in pids)
-    peak = [before]
-    done = threading.Event()
+def stop(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
-    def sample() -> None:
-        while not done.wait(0.02):
-            peak[0] = max(peak[0], *(rss_mb(pid) for pid in pids))
 
-    sampler = threading.Thread(target=sample)
-    sampler.start()
+# --- measuring --------------------------------------------------------------------------------
+
+def lua_value(value: object) -> str:
+    """A Python value as a Lua literal (numbers, strings, lists, dicts of strings)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid Lua string
+    if isinstance(value, list | tuple):
+        return "{" + ", ".join(lua_value(item) for item in value) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"[{json.dumps(str(k))}] = {lua_value(v)}"
+                               for k, v in value.items()) + "}"
+    if value is None:
+        return "nil"
+    raise TypeError(f"no Lua literal for {value!r}")
+
+
+def lua_script(case: Case, target: Target, city: dict, seed: int = SEED) -> Path:
+    """bench/out/<case>-<peer>.lua: the configuration, then bench/wrk/cases.lua."""
+    settings = {"SEED": seed, "CITY": city, "KIND": target.kind, "METHOD": target.method,
+                "PATH": target.path, "HEADERS": target.headers, "BODY": target.body,
+                **target.extra}
+    header = "".join(f"{name} = {lua_value(value)}\n" for name, value in settings.items())
+    script = OUT / f"{case.key}-{target.peer}{'' if seed == SEED else '-warmup'}.lua"
+    script.write_text(f"-- Written by bench/run.py for case {case.key} on {target.peer}.\n"
+                      + header + LUA.read_text())
+    return script
+
+
+def wrk_command(script: Path, port: int, seconds: int = SECONDS) -> list[str]:
+    return ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s",
+            "--timeout", "30s", "-s", str(script.relative_to(ROOT)), f"http://127.0.0.1:{port}"]
+
+
+def profiler(case: Case, server: subprocess.Popen | None) -> list[subprocess.Popen]:
+    """py-spy on the project's workers during the chosen case: one flame graph (SVG) from
+    the first worker, one speedscope profile from the second."""
+    if not PROFILE or case.key != PROFILE_CASE or server is None:
+        return []
+    py_spy = ensure_py_spy()
+    recorders = []
+    for number, (pid, output_format, suffix) in enumerate(zip(
+            worker_pids(server), ("flamegraph", "speedscope"), ("svg", "speedscope.json"),
+            strict=False), start=1):
+        output = OUT / f"profile-{case.key}-{DATABASE}-worker{number}.{suffix}"
+        step(f"py-spy record --pid {pid} -> {output.relative_to(ROOT)}")
+        recorders.append(subprocess.Popen(  # noqa: S603 (the venv's py-spy, fixed arguments)
+            [py_spy, "record", "--pid", str(pid), "--duration", str(SECONDS), "--rate", "200",
+             "--nonblocking", "--format", output_format, "--output", str(output)],
+            stdout=(OUT / "py-spy.log").open("a"), stderr=subprocess.STDOUT))
+    return recorders
+
+
+def ensure_py_spy() -> str:
+    """py-spy from the project's `bench` extra, installed on first use."""
+    py_spy = Path(sys.executable).parent / "py-spy"
+    if not py_spy.exists():
+        step("installing the bench extra (py-spy)")
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e",  # noqa: S603
+                        f"{ROOT}[bench]"], check=True)
+    return str(py_spy)
+
+
+def profile_summary(case: Case) -> dict | None:
+    """What the speedscope profile of the chosen case shows: the frames where the samples
+    are (self time) and the project's own functions by total time."""
+    path = next(iter(OUT.glob(f"profile-{case.key}-{DATABASE}-worker*.speedscope.json")), None)
+    if path is None:
+        return None
+    document = json.loads(path.read_text())
+    frames = document["shared"]["frames"]
+    own: dict[int, float] = {}
+    total: dict[int, float] = {}
+    weight_sum = 0.0
+    for profile in document["profiles"]:
+        for stack, weight in zip(profile["samples"], profile["weights"], strict=True):
+            weight_sum += weight
+            if stack:
+                own[stack[-1]] = own.get(stack[-1], 0) + weight
+            for frame in set(stack):
+                total[frame] = total.get(frame, 0) + weight
+
+    def label(index: int) -> str:
+        frame = frames[index]
+        where = frame.get("file", "").split("site-packages/")[-1].replace(f"{ROOT}/", "")
+        return f"{frame['name']} ({where}:{frame.get('line', '')})"
+
+    def top(counts: dict[int, float], keep: Callable[[int], bool]) -> list:
+        ranked = sorted(counts.items(), key=lambda item: -item[1])
+        return [[round(100 * weight / weight_sum, 1), label(index)]
+                for index, weight in ranked if keep(index)][:12]
+
+    project = (f"{ROOT}/app/", f"{ROOT}/geo/", f"{ROOT}/schemas/")
+    return {"case": case.key, "files": sorted(p.name for p in OUT.glob(
+                f"profile-{case.key}-{DATABASE}-worker*")),
+            "self": top(own, lambda _: True),
+            "project": top(total, lambda i: frames[i].get("file", "").startswith(project))}
+
+
+def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | None) -> dict:
+    """One wrk run; its figures."""
+    if WARMUP_SECONDS:
+        warmup = lua_script(case, target, city, seed=SEED + 1)
+        subprocess.run(wrk_command(warmup, target.port, WARMUP_SECONDS), cwd=ROOT,  # noqa: S603
+                       capture_output=True, check=False)
+    script = lua_script(case, target, city)
+    command = wrk_command(script, target.port)
+    load_average = os.getloadavg()[0]
+    recorders = profiler(case, server) if target.peer == "project" else []
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,  # noqa: S603
+                          check=False)
+    for recorder in recorders:
+        recorder.wait(timeout=SECONDS + 60)
+    line = next((line for line in done.stdout.splitlines() if line.startswith("BENCH_RESULT ")),
+                None)
+    if line is None:
+        raise SystemExit(f"wrk gave no result for {case.key} on {target.peer}:\n"
+                         f"{done.stdout}\n{done.stderr}")
+    figures = json.loads(line.removeprefix("BENCH_RESULT "))
+    statuses = {int(k): v for k, v in figures["statuses"].items()}
+    non_2xx = sum(count for status, count in statuses.items() if not 200 <= status < 300)
+    socket_errors = sum(figures["socket_errors"].values())
+    seconds = max(figures["duration_us"], 1) / 1e6
+    return {
+        "peer": target.peer, "command": " ".join(command), "load_average": load_average,
+        "requests": figures["requests"], "req_s": figures["requests"] / seconds,
+        "p50_ms": figures["p50_us"] / 1000, "p95_ms": figures["p95_us"] / 1000,
+        "p99_ms": figures["p99_us"] / 1000, "max_ms": figures["max_us"] / 1000,
+        "bytes_per_response": figures["bytes"] / max(1, figures["requests"]),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "non_2xx": non_2xx, "socket_errors": socket_errors,
+    }
+
+
+def sql_timings(sql: str, jurisdiction_id: str, explain: bool) -> dict:
+    """PostgreSQL alone, one connection, SQL_RUNS runs: p50/p95 ms (client side, rows fetched)
+    or, with explain, the Execution Time of EXPLAIN ANALYZE; and the plan of the last run."""
+    timings, rows, plan = [], 0, ""
+    with psycopg.connect(psql_url(DATABASE)) as connection:
+        for _ in range(SQL_RUNS):
+            if explain:
+                lines = [row[0] for row in connection.execute(
+                    "EXPLAIN (ANALYZE, BUFFERS) " + sql, {"jurisdiction_id": jurisdiction_id})]
+                timings.append(float(re.search(r"Execution Time: ([\d.]+)", lines[-1])[1]))
+                plan = "\n".join(lines)
+            else:
+                started = time.perf_counter()
+                rows = len(connection.execute(sql, {"jurisdiction_id": jurisdiction_id})
+                           .fetchall())
+                timings.append((time.perf_counter() - started) * 1000)
+    ordered = sorted(timings)
+    return {"p50_ms": statistics.median(ordered),
+            "p95_ms": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+            "rows": rows, "plan": plan}
+
+
+def measure_sql(case: Case, context: Context) -> dict:
+    if case.sql == "list":
+        return {"list": sql_timings(LIST_SQL, context.jurisdiction_id, explain=False)}
+    page = sql_timings(QUEUE_SQL, context.jurisdiction_id, explain=True)
+    count = sql_timings(QUEUE_COUNT_SQL, context.jurisdiction_id, explain=True)
+    with psycopg.connect(psql_url(DATABASE)) as connection:
+        open_requests = connection.execute(QUEUE_COUNT_SQL, {
+            "jurisdiction_id": context.jurisdiction_id}).fetchone()[0]
+    return {"queue_page": page, "queue_count": count, "open_requests": open_requests}
+
+
+def measure_export() -> dict:
+    """The whole CSV export from a fresh single-worker gunicorn: its worker's VmRSS sampled
+    every 20 ms while a client reads the response to the end (and throws it away)."""
+    server = start_project(EXPORT_PORT, workers=1)
     try:
-        status, size, seconds = call("GET", case.path)
+        pid = worker_pids(server)[0]
+        before = rss_mb(pid)
+        peak = [before]
+        finished = threading.Event()
+
+        def sample() -> None:
+            while not finished.wait(0.02):
+                peak[0] = max(peak[0], rss_mb(pid))
+
+        sampler = threading.Thread(target=sample)
+        load_average = os.getloadavg()[0]
+        sampler.start()
+        started = time.perf_counter()
+        size = lines = 0
+        status, error = 0, None
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", EXPORT_PORT, timeout=600)
+            connection.request("GET", "/api/v1/public/requests.csv")
+            response = connection.getresponse()
+            status = response.status
+            while block := response.read(1 << 16):
+                size += len(block)
+                lines += block.count(b"\n")
+        except (OSError, http.client.HTTPException) as failure:
+            # A download cut short (a worker killed by gunicorn's timeout, say) is a failure
+            # of the case, reported as such, not of the run.
+            error = f"{type(failure).__name__} after {size} bytes"
+        finally:
+            finished.set()
+            sampler.join()
+        seconds = time.perf_counter() - started
     finally:
-        done.set()
-        sampler.join()
-    return {"case": case.name, "target": case.target, "p50": seconds, "p95": seconds,
-            "p99": seconds, "throughput": rows / seconds, "sql": parallel_seconds,
-            "sql_serial": serial_seconds, "rows": rows, "bytes": size, "count": 1,
-            "errors": int(status >= 400), "rss_before_mb": before, "rss_peak_mb": peak[0],
-            "copy_rows_per_second": rows / parallel_seconds,
-            "copy_serial_rows_per_second": rows / serial_seconds}
+        stop(server)
+    return {"peer": "project", "status": status, "seconds": seconds, "bytes": size,
+            "rows": max(0, lines - 1), "rows_s": max(0, lines - 1) / seconds,
+            "rss_before_mb": before, "rss_peak_mb": peak[0], "load_average": load_average,
+            "error": error, "non_2xx": int(error is not None or not 200 <= status < 300)}
 
 
-def tile_points(body: bytes) -> tuple[int, int]:
-    """(features, requests) in an MVT: a grid cell counts its `count` requests."""
-    import mapbox_vector_tile
-
-    layers = mapbox_vector_tile.decode(body)
-    features = [f for layer in layers.values() for f in layer["features"]]
-    return len(features), sum(int(f["properties"].get("count", 1)) for f in features)
-
-
-def measure_tipg(case: Case) -> dict:
-    """The same call against tipg: throughput, latencies and, for tiles, what the tile holds."""
-    status, body, _ = call("GET", case.tipg_path, port=TIPG_PORT, keep=True)
-    if status != 200:
-        return {"status": status}
-    latencies, wall, errors = load("GET", case.tipg_path, {}, port=TIPG_PORT)
-    result = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
-              "throughput": len(latencies) / wall, "count": len(latencies), "errors": errors}
-    if "/tiles/" in case.tipg_path:
-        result["features"], result["requests"] = tile_points(body)
-    return result
-
-
-def measure(case: Case, jurisdiction_id: str, api_key: str, server: subprocess.Popen,
-            tipg: bool) -> dict:
-    """One row of the results table."""
-    reason = served(case, api_key)
-    if reason:
-        return {"case": case.name, "skipped": reason, "target": case.target}
-    if case.rows_per_second:
-        return measure_export(case, jurisdiction_id, server)
-    form = {**case.form, "api_key": api_key} if case.method == "POST" else {}
-    sql_seconds, sql_rows = raw_sql_seconds(case, jurisdiction_id)
-    # The first call builds what a cold request builds (and warms the workers' caches).
-    _, body, first = call(case.method, case.path, form or None, keep=True)
-    latencies, wall, errors = load(case.method, case.path, form)
-    row = {"case": case.name, "target": case.target, "p50": percentile(latencies, 0.5),
-           "p95": percentile(latencies, 0.95), "p99": percentile(latencies, 0.99),
-           "throughput": len(latencies) / wall, "sql": sql_seconds, "rows": sql_rows,
-           "count": len(latencies), "errors": errors, "first": first}
-    if "/tiles/" in case.path:
-        row["features"], row["requests"] = tile_points(body)
-    if tipg and case.tipg_path:
-        row["tipg"] = measure_tipg(case)
+def measure(case: Case, context: Context, running: dict[str, subprocess.Popen | None]) -> dict:
+    """One case on every peer that runs."""
+    row: dict = {"case": case.key, "title": case.title, "goal": case.goal, "peers": []}
+    if case.key == "export":
+        row["export"] = measure_export()
+        return row
+    if case.sql:
+        row["sql"] = measure_sql(case, context)
+    for target in case.targets:
+        if running.get(target.peer) is None:
+            continue
+        step(f"  {case.key} on {target.peer}")
+        row["peers"].append(run_wrk(case, target, context.city, running[target.peer]))
+        if PROFILE and case.key == PROFILE_CASE and target.peer == "project":
+            row["profile"] = profile_summary(case)
     return row
 
+
+# --- reporting --------------------------------------------------------------------------------
 
 def machine() -> dict:
     """What the figures were measured on."""
     with psycopg.connect(psql_url(DATABASE)) as connection:
         version = connection.execute("SHOW server_version").fetchone()[0]
         postgis = connection.execute("SELECT postgis_lib_version()").fetchone()[0]
-        count = connection.execute("SELECT count(*) FROM service_requests").fetchone()[0]
     memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
                      .splitlines() if line.startswith("MemTotal"))
-    return {"nproc": os.cpu_count(), "memory": f"{memory_kb / 1024 / 1024:.1f} GiB",
+    done = subprocess.run(["wrk", "-v"], capture_output=True, text=True,  # noqa: S607
+                          check=False)
+    wrk_version = (done.stdout + done.stderr).splitlines()[:1]
+    return {"cores": os.cpu_count(), "memory": f"{memory_kb / 1024 / 1024:.1f} GiB",
             "cpu": next((line.split(":", 1)[1].strip() for line in
                          Path("/proc/cpuinfo").read_text().splitlines()
                          if line.startswith("model name")), platform.processor()),
             "postgresql": version, "postgis": postgis, "python": platform.python_version(),
-            "requests": count}
+            "wrk": (wrk_version or ["wrk"])[0].strip()}
 
 
-def _tipg_cell(row: dict) -> str:
-    peer = row.get("tipg")
-    if not peer:
-        return "–"
-    if "throughput" not in peer:
-        return f"tipg answered {peer['status']}"
-    cell = (f"{row['throughput'] / peer['throughput']:.1f}x (tipg {peer['throughput']:.0f} "
-            f"req/s, p95 {peer['p95'] * 1000:.0f} ms")
-    if "features" in peer:
-        cell += f", {peer['features']} features"
-    return cell + ")"
+def _peer(row: dict, name: str) -> dict | None:
+    return next((peer for peer in row["peers"] if peer["peer"] == name), None)
 
 
-def _limit_cell(row: dict) -> str:
-    if "rss_peak_mb" in row:
-        return (f"{row['throughput'] / row['copy_rows_per_second']:.2f}x COPY, "
-                f"{row['throughput'] / row['copy_serial_rows_per_second']:.2f}x serial COPY")
-    return f"{row['p50'] / row['sql']:.1f}x"
+def failure(row: dict) -> str | None:
+    """Why a case cannot meet its goal whatever its speed: it failed, broke off or erred."""
+    if "failed" in row:
+        return f"not measured: {row['failed']}"
+    if "export" in row:
+        export = row["export"]
+        if export.get("error"):
+            return f"not met: the download broke off ({export['error']})"
+        return f"not met: answered {export['status']}" if export["non_2xx"] else None
+    project = _peer(row, "project")
+    problem = None
+    if project is None:
+        problem = "not run"
+    elif not project["requests"]:
+        problem = "not met: no answer within the run"
+    elif project["non_2xx"] or project["socket_errors"]:
+        problem = f"not met: {project['non_2xx'] + project['socket_errors']} errors"
+    return problem
+
+
+def verdict(row: dict) -> str:
+    """The case's goal, met or not, from its figures."""
+    problem = failure(row)
+    if problem:
+        return problem
+    if "export" in row:
+        return "met" if row["export"]["rss_peak_mb"] < 150 else "not met"
+    project = _peer(row, "project")
+    assert project is not None  # failure() says "not run" otherwise
+    errors = sum(peer["non_2xx"] + peer.get("socket_errors", 0) for peer in row["peers"])
+    met = {
+        "ogc_items": lambda: (tipg := _peer(row, "tipg")) is not None
+        and project["req_s"] >= 3 * tipg["req_s"],
+        "nearby": lambda: (floor := _peer(row, "floor")) is not None
+        and project["p50_ms"] <= 1.5 * floor["p50_ms"] and project["p95_ms"] < 10,
+        "tiles": lambda: project["p95_ms"] < 50,
+        "open311_list": lambda: project["p50_ms"] <= 2 * row["sql"]["list"]["p50_ms"],
+        "staff_queue": lambda: row["sql"]["queue_page"]["p50_ms"] < 20,
+        "post": lambda: project["req_s"] >= 300,
+    }[row["case"]]()
+    return ("met" if met else "not met") + (f" ({errors} peer errors)" if errors else "")
+
+
+def ratio(a: float, b: float) -> str:
+    """a/b as "1.23x", or a dash when b is nothing to divide by."""
+    return f"{a / b:.2f}x" if b else "–"
+
+
+def _figures(peer: dict) -> str:
+    return (f"{peer['req_s']:.0f} req/s, p50 {peer['p50_ms']:.1f}, p95 {peer['p95_ms']:.1f}, "
+            f"p99 {peer['p99_ms']:.1f} ms")
 
 
 def table(rows: list[dict]) -> str:
-    """The results as a Markdown table."""
-    lines = ["| case | p50 ms | p95 ms | p99 ms | throughput | raw SQL ms | ratio to the limit | "
-             "ratio to tipg | target | notes |", "|---|---|---|---|---|---|---|---|---|---|"]
+    """One run as a Markdown table: a line per case and peer."""
+    lines = ["| case | server | req/s | p50 ms | p95 ms | p99 ms | non-2xx | load avg | notes |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        if "skipped" in row:
-            lines.append(f"| {row['case']} | – | – | – | – | – | – | – | {row['target']}: "
-                         f"skipped, {row['skipped']} | |")
+        if "failed" in row:
+            lines.append(f"| {row['title']} | – | – | – | – | – | – | – | failed: "
+                         f"{row['failed']} |")
             continue
-        if "rss_peak_mb" in row:
-            unit = "rows/s"
-            sql = (f"{row['sql'] * 1000:.0f} ({row['rows']} rows; serial "
-                   f"{row['sql_serial'] * 1000:.0f})")
-            notes = (f"{row['bytes'] / 1e6:.0f} MB in {row['p50']:.1f} s; worker RSS "
-                     f"{row['rss_before_mb']:.0f} -> peak {row['rss_peak_mb']:.0f} MB")
-        else:
-            unit = "req/s"
-            sql = f"{row['sql'] * 1000:.1f} ({row['rows']} rows)"
-            notes = f"first call {row['first'] * 1000:.0f} ms"
-            if "features" in row:
-                notes += f"; {row['features']} features, {row['requests']} requests"
-            if row["errors"]:
-                notes += f"; {row['errors']} errors"
-        lines.append(
-            f"| {row['case']} | {row['p50'] * 1000:.1f} | {row['p95'] * 1000:.1f} | "
-            f"{row['p99'] * 1000:.1f} | {row['throughput']:.0f} {unit} | {sql} | "
-            f"{_limit_cell(row)} | {_tipg_cell(row)} | {row['target']} | {notes} |")
+        if "export" in row:
+            export = row["export"]
+            lines.append(
+                f"| {row['title']} | project, 1 fresh worker | {export['rows_s']:.0f} rows/s | "
+                f"– | – | – | {export['non_2xx']} | {export['load_average']:.1f} | "
+                f"{export['rows']} rows, {export['bytes'] / 1e6:.0f} MB in "
+                f"{export['seconds']:.1f} s; worker VmRSS {export['rss_before_mb']:.0f} MB "
+                f"before, peak {export['rss_peak_mb']:.0f} MB"
+                + (f"; BROKE OFF: {export['error']}" if export.get("error") else "") + " |")
+            continue
+        project = _peer(row, "project")
+        for peer in row["peers"]:
+            notes = []
+            if peer["peer"] != "project" and project is not None:
+                notes.append(f"project/{peer['peer']}: {ratio(project['req_s'], peer['req_s'])} "
+                             f"req/s, p50 {ratio(project['p50_ms'], peer['p50_ms'])}")
+            if peer["non_2xx"]:
+                notes.append("statuses " + ", ".join(f"{k}: {v}" for k, v in
+                                                     peer["statuses"].items()))
+            if peer["socket_errors"]:
+                notes.append(f"{peer['socket_errors']} socket errors")
+            notes.append(f"{peer['bytes_per_response'] / 1000:.1f} kB/response")
+            lines.append(
+                f"| {row['title']} | {peer['peer']} | {peer['req_s']:.0f} | "
+                f"{peer['p50_ms']:.1f} | {peer['p95_ms']:.1f} | {peer['p99_ms']:.1f} | "
+                f"{peer['non_2xx'] + peer['socket_errors']} | {peer['load_average']:.1f} | "
+                f"{'; '.join(notes)} |")
+        if "sql" in row:
+            sql = row["sql"]
+            if "list" in sql:
+                lines.append(f"| {row['title']} | PostgreSQL alone | – | "
+                             f"{sql['list']['p50_ms']:.1f} | {sql['list']['p95_ms']:.1f} | – | – "
+                             f"| – | {sql['list']['rows']} rows, psycopg, {SQL_RUNS} runs; "
+                             f"project p50 {ratio(project['p50_ms'], sql['list']['p50_ms'])} |"
+                             if project else "")
+            else:
+                page, count = sql["queue_page"], sql["queue_count"]
+                lines.append(f"| {row['title']} | PostgreSQL alone | – | {page['p50_ms']:.1f} | "
+                             f"{page['p95_ms']:.1f} | – | – | – | EXPLAIN ANALYZE of the page "
+                             f"among {sql['open_requests']} open requests; the endpoint's "
+                             f"count(*) of them: p50 {count['p50_ms']:.1f} ms |")
     return "\n".join(lines)
 
 
-# Below this line bench/results.md keeps notes written by hand (earlier runs, profiles): a run
-# rewrites what is above it only.
-NOTES_MARKER = "<!-- Notes below are kept when make bench rewrites this file. -->"
+def goals(rows: list[dict]) -> str:
+    """The goals of issue 12, each with the figures that decide it."""
+    lines = ["| case | goal | figures | verdict |", "|---|---|---|---|"]
+    for row in rows:
+        if "failed" in row:
+            figures = "–"
+        elif "export" in row:
+            figures = f"peak VmRSS {row['export']['rss_peak_mb']:.0f} MB"
+        else:
+            figures = "; ".join(f"{peer['peer']} {_figures(peer)}" for peer in row["peers"])
+            if row.get("sql", {}).get("list"):
+                figures += f"; PostgreSQL p50 {row['sql']['list']['p50_ms']:.1f} ms"
+            if row.get("sql", {}).get("queue_page"):
+                figures += f"; PostgreSQL p50 {row['sql']['queue_page']['p50_ms']:.1f} ms"
+        lines.append(f"| {row['title']} | {row['goal']} | {figures} | {verdict(row)} |")
+    return "\n".join(lines)
 
 
-def _kept_notes() -> str:
-    text = RESULTS.read_text() if RESULTS.exists() else ""
-    return f"\n{NOTES_MARKER}{text.split(NOTES_MARKER, 1)[1]}" if NOTES_MARKER in text else ""
+def growth(small: dict, large: dict) -> str:
+    """Each case's figures on two datasets side by side."""
+    lines = [f"| case | server | {small['label']} req/s | {large['label']} req/s | "
+             f"{small['label']} p50 ms | {large['label']} p50 ms | p50 growth | "
+             f"{small['label']} p95 ms | {large['label']} p95 ms |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    by_case = {row["case"]: row for row in large["cases"]}
+    for row in small["cases"]:
+        other = by_case.get(row["case"])
+        if other is None:
+            continue
+        if "failed" in row or "failed" in other:
+            continue
+        if "export" in row:
+            a, b = row["export"], other["export"]
+            lines.append(f"| {row['title']} | project | {a['rows_s']:.0f} rows/s | "
+                         f"{b['rows_s']:.0f} rows/s | {a['seconds'] * 1000:.0f} (whole) | "
+                         f"{b['seconds'] * 1000:.0f} (whole) | "
+                         f"{ratio(b['seconds'], a['seconds'])} | peak RSS {a['rss_peak_mb']:.0f}"
+                         f" MB | peak RSS {b['rss_peak_mb']:.0f} MB |")
+            continue
+        for peer in row["peers"]:
+            twin = _peer(other, peer["peer"])
+            if twin is None:
+                continue
+            lines.append(f"| {row['title']} | {peer['peer']} | {peer['req_s']:.0f} | "
+                         f"{twin['req_s']:.0f} | {peer['p50_ms']:.1f} | {twin['p50_ms']:.1f} | "
+                         f"{ratio(twin['p50_ms'], peer['p50_ms'])} | {peer['p95_ms']:.1f} | "
+                         f"{twin['p95_ms']:.1f} |")
+        for name, label in (("list", "Open311 list"), ("queue_page", "staff queue page")):
+            a, b = row.get("sql", {}).get(name), other.get("sql", {}).get(name)
+            if a and b:
+                lines.append(f"| {row['title']} | PostgreSQL alone ({label}) | – | – | "
+                             f"{a['p50_ms']:.1f} | {b['p50_ms']:.1f} | "
+                             f"{ratio(b['p50_ms'], a['p50_ms'])} | {a['p95_ms']:.1f} | "
+                             f"{b['p95_ms']:.1f} |")
+    return "\n".join(lines)
 
 
-def write_results(rows: list[dict], about: dict, load_seconds: float | None) -> None:
-    """bench/results.md: the machine, the commands and the table (hand-written notes kept)."""
-    notes = _kept_notes()
-    previous = RESULTS.parent / "results.json"
-    if load_seconds is None and previous.exists():
-        # The load ran in an earlier run on this database: keep its figure.
-        load_seconds = json.loads(previous.read_text()).get("load_seconds")
-    loaded = (f"`demo load --requests {REQUESTS}` took {load_seconds:.0f} s"
-              if load_seconds else "the database was already loaded")
-    tipg = (f"tipg {about['tipg']} (`uvicorn tipg.main:app --workers {WORKERS}` on "
-            f"127.0.0.1:{TIPG_PORT}, bench/.tipg) over the view `{TIPG_VIEW}`"
-            if about.get("tipg") else "tipg not run")
+def run_section(run: dict) -> str:
+    data = run["dataset"]
+    loaded = (f"`demo load --city {run['city']} --requests {run['requests_asked']}` took "
+              f"{run['load_seconds']:.0f} s" if run.get("load_seconds") else
+              "load time not measured (the database was loaded before)")
+    tipg = f"tipg {run['tipg']}" if run.get("tipg") else "tipg not run"
+    times = sorted({row["when"] for row in run["cases"] if row.get("when")})
+    if len(times) > 1:
+        tipg += "; cases measured at " + ", ".join(
+            f"{t} ({', '.join(r['case'] for r in run['cases'] if r.get('when') == t)})"
+            for t in times)
+    return f"""## {run['label']}: database `{run['database']}`
+
+Run on {run['when']}; seed {run['seed']}; {run['connections']} connections, {run['threads']}
+wrk threads, {run['seconds']} s a case; gunicorn -w {run['workers']}; {tipg}.
+
+- dataset: {data['requests']:,} requests ({data['open']:,} open), {data['updates']:,} history
+  rows, {data['addresses']:,} address points, {data['districts']} districts, city of
+  {data['area_km2']} km² ({run['city']} city); {loaded}
+- load average at the start of the run: {run['load_average']:.1f}
+
+{table(run['cases'])}
+
+Goals:
+
+{goals(run['cases'])}
+"""
+
+
+def write_results(runs: dict) -> None:
+    """bench/results.md from every run kept in bench/results.json."""
+    # A database whose load was timed but whose run did not finish has no figures yet.
+    ordered = sorted((run for run in runs.values() if "cases" in run),
+                     key=lambda run: run["dataset"]["requests"])
+    about = ordered[-1]["machine"]
+    sections = "\n".join(run_section(run) for run in ordered)
+    comparison = ""
+    if len(ordered) >= 2:
+        comparison = (f"## Growth: {ordered[0]['label']} to {ordered[-1]['label']}\n\n"
+                      f"{growth(ordered[0], ordered[-1])}\n")
+    profile_note = "\n".join(profile_section(run) for run in ordered) or (
+        "No profile in these runs: `BENCH_PROFILE=1 BENCH_PROFILE_CASE=<case> make bench`.")
+    notes = NOTES.read_text().strip() if NOTES.exists() else ""
+    commands = "\n".join(sorted({peer["command"] for run in ordered for row in run["cases"]
+                                 for peer in row["peers"]}))
     RESULTS.write_text(f"""# Benchmark results
 
-Measured by `make bench` (bench/run.py) on {time.strftime('%Y-%m-%d %H:%M %Z')}.
+Written by `make bench` (bench/run.py); raw figures in bench/results.json.
 
 ## Machine
 
-- {about['nproc']} CPUs ({about['cpu']}), {about['memory']} RAM, shared with other work
-- PostgreSQL {about['postgresql']}, PostGIS {about['postgis']}, Python {about['python']}
-- database `{DATABASE}`: {about['requests']} service requests; {loaded}
-- server: `gunicorn -w {WORKERS} -b 127.0.0.1:{PORT} 'app:create_app()'`
-- peer: {tipg}
-- client: {CONCURRENCY} threads with keep-alive connections on loopback, each case bounded by
-  {SECONDS:g} s and {MAX_REQUESTS} requests; the client shares the 2 CPUs with the server and
-  PostgreSQL
-- raw SQL: the same query through psycopg, rows fetched, median of {RAW_RUNS} runs; for the
-  export, `COPY (the export's own statement) TO STDOUT`, best of 2, with PostgreSQL's
-  default parallel settings and with `max_parallel_workers_per_gather = 0`
-- export memory: VmRSS of the gunicorn workers read from /proc every 20 ms during the export
-- "first call": the first request of the case, before the load (a cold tile is built then)
+- {about['cores']} cores ({about['cpu']}), {about['memory']} RAM
+- PostgreSQL {about['postgresql']}, PostGIS {about['postgis']}, Python {about['python']},
+  {about['wrk']}
+- the load generator, the servers and PostgreSQL share these cores; the "load avg" column is
+  the 1-minute load average when the case started: above the core count, other work was
+  running and the figures are low and noisy
+
+## How it measures
+
+- wrk with bench/wrk/cases.lua: every request drawn at random over the whole city (points
+  uniform inside the boundary, ~{2 * BBOX_HALF_M} m bboxes around them, tiles z12 to z16
+  holding them), each wrk thread seeded from the run's seed and its number
+- non-2xx: every response counted by status in Lua; any error marks the goal not met
+- peers in the same run: tipg over the view `{TIPG_VIEW}` (the same joins), the floor
+  (bench/floor.py: one SQL statement builds the JSON, bare Flask + psycopg under the same
+  gunicorn settings), and PostgreSQL alone through psycopg ({SQL_RUNS} runs; EXPLAIN ANALYZE
+  for the staff queue)
+- export: a fresh gunicorn with one worker; its VmRSS from /proc every 20 ms while a client
+  reads the whole CSV
 
 ## Commands
 
 ```
-make bench                      # all of it; BENCH_REQUESTS, BENCH_SECONDS, BENCH_CONCURRENCY
-DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE} \\
-  time .venv/bin/flask --app app demo load --requests {REQUESTS} --force
+make bench                         # BENCH_REQUESTS=1000000, database open311_bench
+make bench-5m                      # BENCH_REQUESTS=5000000, database open311_bench_5m
+# environment: BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_CASES, BENCH_SEED,
+# BENCH_REQUESTS, BENCH_DATABASE, BENCH_CITY (large | small), BENCH_TIPG=0,
+# BENCH_PROFILE=1 BENCH_PROFILE_CASE=<case> (py-spy flame graphs into bench/out/)
+# what run.py ran (each script: the case's settings, then bench/wrk/cases.lua):
+{commands}
 ```
 
-## Results
+{sections}
+{comparison}
+## Profiles
 
-{table(rows)}
+{profile_note}
 
-Raw JSON of this run: bench/results.json.
-{notes}""")
-    (RESULTS.parent / "results.json").write_text(json.dumps(
-        {"machine": about, "load_seconds": load_seconds, "cases": rows}, indent=2) + "\n")
+## Notes
+
+{notes or "(bench/notes.md holds notes kept across runs; none yet.)"}
+""")
 
 
-def main(select: Callable[[Case], bool] = lambda _: True) -> None:
-    """Prepare, serve, measure every case, report."""
-    jurisdiction_id, load_seconds = prepare_database()
-    api_key = flask("keys", "create", "bench")
-    step(f"starting gunicorn -w {WORKERS} on 127.0.0.1:{PORT}")
-    server = start_server()
-    peer, tipg_version = None, None
+def profile_section(run: dict) -> str:
+    """The profiled case of a run: its files and where its samples are."""
+    parts = []
+    for row in run["cases"]:
+        summary = row.get("profile")
+        if not summary:
+            continue
+        own = "\n".join(f"| {share}% | {escape(name)} |" for share, name in summary["self"])
+        project = "\n".join(f"| {share}% | {escape(name)} |"
+                             for share, name in summary["project"])
+        parts.append(f"""### {run['label']}, case {summary['case']}
+
+py-spy (200 Hz, non-blocking) on both workers during the measured run: bench/out/
+{', '.join(summary['files'])} (flame graph SVG of one worker, speedscope of the other).
+
+| share of samples (self) | frame |
+|---|---|
+{own}
+
+| share of samples (total) | the project's own function |
+|---|---|
+{project}
+""")
+    return "\n".join(parts)
+
+
+def main(select: Callable[[Case], bool], partial: bool = False) -> None:
+    """Prepare, serve, measure every selected case, report."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `make tools` installs it")
+    run_started = os.getloadavg()[0]
+    load_seconds = prepare_database()
+    jurisdiction_id = JURISDICTIONS[CITY]
+    context = Context(jurisdiction_id, flask("keys", "create", "bench"),
+                      flask("staff", "create", "bench@example.org", "--role", "admin"),
+                      city_shape())
+    running: dict[str, subprocess.Popen | None] = {}
+    tipg_version = None
     rows = []
     try:
+        step(f"starting the project (gunicorn -w {WORKERS}) on 127.0.0.1:{PORT}")
+        running["project"] = start_project()
+        step(f"starting the floor (bench/floor.py) on 127.0.0.1:{FLOOR_PORT}")
+        running["floor"] = start_floor()
         if os.environ.get("BENCH_TIPG", "1") != "0":
             step(f"starting tipg on 127.0.0.1:{TIPG_PORT}")
-            peer, tipg_version = start_tipg()
-        for case in filter(select, cases()):
-            step(f"case {case.name}")
-            rows.append(measure(case, jurisdiction_id, api_key, server, peer is not None))
+            running["tipg"], tipg_version = start_tipg()
+        for case in filter(select, cases(context)):
+            step(f"case {case.key}: {case.title}")
+            try:
+                rows.append(measure(case, context, running))
+            except Exception as error:  # one broken case must not lose the others' figures
+                step(f"case {case.key} failed: {error!r}")
+                rows.append({"case": case.key, "title": case.title, "goal": case.goal,
+                             "peers": [], "failed": repr(error)})
     finally:
-        for process in (server, peer):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=30)
-    with psycopg.connect(psql_url(DATABASE)) as connection:
-        # The POST case's requests are removed, so that every run sees the same data.
-        connection.execute("""
-            WITH posted AS (SELECT r.id FROM service_requests r JOIN api_keys k
-                            ON k.id = r.api_key_id WHERE k.name = 'bench')
-            , gone AS (DELETE FROM request_updates WHERE service_request_id IN
-                       (SELECT id FROM posted))
-            , reporters AS (DELETE FROM reporters WHERE service_request_id IN
-                            (SELECT id FROM posted))
-            DELETE FROM service_requests WHERE id IN (SELECT id FROM posted)
-        """)
-    write_results(rows, {**machine(), "tipg": tipg_version}, load_seconds)
+        for process in running.values():
+            stop(process)
+        with psycopg.connect(psql_url(DATABASE)) as connection:
+            connection.execute(REMOVE_POSTED_SQL)
+    runs = json.loads(RESULTS_JSON.read_text()).get("runs", {}) if RESULTS_JSON.exists() else {}
+    previous = runs.get(DATABASE, {})
+    for row in rows:
+        row["when"] = time.strftime("%Y-%m-%d %H:%M %Z")
+    if partial and previous.get("cases"):
+        # Some cases again (BENCH_CASES): the others keep their figures of the previous run.
+        fresh = {row["case"]: row for row in rows}
+        for row in previous["cases"]:
+            row.setdefault("when", previous["when"])
+        kept = [fresh.pop(row["case"], row) for row in previous["cases"]]
+        rows = kept + list(fresh.values())
+        run_started = previous["load_average"]
+    runs[DATABASE] = {
+        "database": DATABASE, "label": f"{REQUESTS / 1e6:g}M" if REQUESTS >= 1e6 else
+        str(REQUESTS), "city": CITY, "requests_asked": REQUESTS,
+        "when": previous["when"] if partial and previous.get("cases") else
+        time.strftime("%Y-%m-%d %H:%M %Z"), "seed": SEED, "seconds": SECONDS,
+        "connections": CONNECTIONS, "threads": THREADS, "workers": WORKERS,
+        "tipg": tipg_version or (previous.get("tipg") if partial else None),
+        "load_average": run_started, "machine": machine(),
+        "dataset": dataset(), "load_seconds": load_seconds or previous.get("load_seconds"),
+        "cases": rows,
+    }
+    RESULTS_JSON.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
+    write_results(runs)
     print(table(rows))
+    print()
+    print(goals(rows))
 
 
 if __name__ == "__main__":
-    selected = sys.argv[1:]
-    main(lambda case: not selected or any(case.name.startswith(s) for s in selected))
+    if sys.argv[1:] == ["--report"]:
+        # results.md again from results.json (after editing bench/notes.md, say).
+        write_results(json.loads(RESULTS_JSON.read_text())["runs"])
+        raise SystemExit(0)
+    chosen = [key for key in os.environ.get("BENCH_CASES", "").split(",") if key] + sys.argv[1:]
+    main(lambda case: not chosen or case.key in chosen, partial=bool(chosen))

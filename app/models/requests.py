@@ -49,6 +49,12 @@ class ServiceRequest(Base):
         Index("ix_service_requests_jurisdiction_updated", "jurisdiction_id", "updated_at"),
         Index("ix_service_requests_service_status", "service_id", "status"),
         Index("ix_service_requests_search", "search_vector", postgresql_using="gin"),
+        # The staff queue of open requests (app/staff/views.py), in its own order: escalated
+        # first, then by deadline. A page of it reads the index in order and stops.
+        Index(
+            "ix_service_requests_open_queue", "jurisdiction_id", text("(escalated_at IS NULL)"),
+            "deadline", "id", postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -83,21 +83,29 @@ def parse_catalog(path: Path) -> tuple[dict, MultiPolygon | None, str]:
     except ValidationError as error:
         raise CatalogError(flatten_errors(error.messages)) from None
     boundary = None
-    boundary_wkb = b""
     if data["jurisdiction"]["boundary"]:
         boundary = read_geojson_area(
             path.parent / data["jurisdiction"]["boundary"], "jurisdiction.boundary"
         )
-        boundary_wkb = boundary.wkb
-    digest = hashlib.sha256(
+    return data, boundary, catalog_digest(data, boundary)
+
+
+def catalog_digest(data: dict, boundary: MultiPolygon | None) -> str:
+    """What tells a catalog that changed from one loaded already."""
+    boundary_wkb = boundary.wkb if boundary is not None else b""
+    return hashlib.sha256(
         json.dumps(data, sort_keys=True, default=str).encode() + boundary_wkb
     ).hexdigest()
-    return data, boundary, digest
 
 
 def load_catalog(session: DbSession, path: Path) -> tuple[Jurisdiction, bool]:
     """Create or update the jurisdiction of a catalog file. Returns it and whether it changed."""
-    data, boundary, digest = parse_catalog(path)
+    return apply_catalog(session, *parse_catalog(path))
+
+
+def apply_catalog(session: DbSession, data: dict, boundary: MultiPolygon | None,
+                  digest: str) -> tuple[Jurisdiction, bool]:
+    """Create or update the jurisdiction of a parsed catalog (see parse_catalog)."""
     spec = data["jurisdiction"]
     jurisdiction = session.get(Jurisdiction, spec["id"])
     if jurisdiction is not None and jurisdiction.catalog_hash == digest:

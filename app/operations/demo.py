@@ -29,7 +29,13 @@ from sqlalchemy import cast, func, select, text
 
 from app.db import DbSession
 from app.models import Address, Jurisdiction, Service, ServiceRequest
-from app.operations.catalog import load_catalog
+from app.operations.catalog import (
+    apply_catalog,
+    catalog_digest,
+    load_catalog,
+    parse_catalog,
+    read_geojson_area,
+)
 from app.operations.places import load_addresses, load_districts
 from app.operations.public_form import refresh_public_forms
 from app.operations.submit import work_calendar
@@ -56,9 +62,85 @@ WEEKDAY_WEIGHTS = (1.2, 1.1, 1.05, 1.0, 0.95, 0.55, 0.5)
 HOUR_WEIGHTS = (0.15, 0.1, 0.08, 0.08, 0.1, 0.2, 0.5, 1.0, 1.6, 1.9, 1.9, 1.8,
                 1.6, 1.7, 1.7, 1.6, 1.4, 1.2, 1.0, 0.9, 0.8, 0.6, 0.4, 0.25)
 # (long, lat, metres of spread, weight): downtown, Howard St strip, the university, a park.
-HOT_SPOTS = ((-87.6830, 42.0470, 500, 6.0), (-87.6900, 42.0190, 400, 3.0),
+HotSpots = tuple[tuple[float, float, float, float], ...]
+HOT_SPOTS: HotSpots = ((-87.6830, 42.0470, 500, 6.0), (-87.6900, 42.0190, 400, 3.0),
              (-87.6750, 42.0560, 350, 2.5), (-87.7180, 42.0330, 600, 1.5))
 BACKGROUND_WEIGHT = 0.4
+# The large city (`demo load --city large`): Chicago's extent (about 640 km², the boundary in
+# demo/large/boundary.geojson is a simplified outline, lake shore on the east), the same
+# catalog under its own jurisdiction id, wards and address points generated in SQL.
+LARGE_DIR = DEMO_DIR / "large"
+LARGE_JURISDICTION = {"id": "metro.example.gov", "name": "City of Metro (large demo)"}
+# The Loop, Wicker Park, Uptown, Hyde Park, Englewood, Little Village, Austin, O'Hare.
+LARGE_HOT_SPOTS: HotSpots = (
+    (-87.6298, 41.8800, 1500, 6.0), (-87.6770, 41.9080, 900, 2.5),
+    (-87.6550, 41.9660, 900, 2.0), (-87.5950, 41.7940, 900, 2.0),
+    (-87.6450, 41.7800, 1300, 2.5), (-87.7130, 41.8460, 1000, 2.0),
+    (-87.7650, 41.8950, 1200, 2.0), (-87.8700, 41.9850, 1000, 1.0),
+)
+LARGE_WARD_GRID = (8, 9)  # columns, rows of the grid that cuts the boundary into wards
+# Streets on the city's grid: one every eighth of a mile both ways, an address point every
+# 40 m along each, kept 0.0004° (35-45 m) inside the boundary (so that jittered requests
+# stay inside).
+LARGE_WARDS_SQL = """
+WITH city AS (SELECT boundary::geometry AS area, ST_XMin(boundary::geometry) AS x0,
+                     ST_YMin(boundary::geometry) AS y0,
+                     (ST_XMax(boundary::geometry) - ST_XMin(boundary::geometry)) / :columns AS dx,
+                     (ST_YMax(boundary::geometry) - ST_YMin(boundary::geometry)) / :rows AS dy
+              FROM jurisdictions WHERE id = :jurisdiction_id),
+cells AS (
+    SELECT row_number() OVER (ORDER BY r DESC, c) AS ward,
+           ST_Multi(ST_CollectionExtract(ST_Intersection(city.area, ST_MakeEnvelope(
+               x0 + c * dx, y0 + r * dy, x0 + (c + 1) * dx, y0 + (r + 1) * dy, 4326)), 3))
+               AS geom
+    FROM city, generate_series(0, :rows - 1) AS r, generate_series(0, :columns - 1) AS c
+    WHERE ST_Area(ST_Intersection(city.area, ST_MakeEnvelope(
+              x0 + c * dx, y0 + r * dy, x0 + (c + 1) * dx, y0 + (r + 1) * dy, 4326))) > 0
+)
+INSERT INTO districts (jurisdiction_id, code, name, geom)
+SELECT :jurisdiction_id, ward::text, 'Ward ' || ward, geom FROM cells
+ON CONFLICT (jurisdiction_id, code) DO UPDATE SET name = excluded.name, geom = excluded.geom
+"""
+LARGE_ADDRESSES_SQL = """
+WITH city AS (SELECT boundary::geometry AS area,
+                     ST_Buffer(boundary::geometry, -0.0004) AS inner_area,
+                     ST_XMin(boundary::geometry) AS x0, ST_XMax(boundary::geometry) AS x1,
+                     ST_YMin(boundary::geometry) AS y0, ST_YMax(boundary::geometry) AS y1,
+                     111320 * cos(radians(ST_Y(ST_Centroid(boundary::geometry)))) AS m_long
+              FROM jurisdictions WHERE id = :jurisdiction_id),
+points AS (
+    -- East-west streets: points along the longitude, numbered east or west of State St.
+    SELECT x0 + i * 40 / m_long AS long, y0 + j * 201.17 / 111320 AS lat, 'EW' AS way, j AS street
+    FROM city, generate_series(0, ((x1 - x0) * m_long / 40)::int) AS i,
+         generate_series(0, ((y1 - y0) * 111320 / 201.17)::int) AS j
+    UNION ALL
+    SELECT x0 + i * 201.17 / m_long, y0 + j * 40.0 / 111320, 'NS', i
+    FROM city, generate_series(0, ((x1 - x0) * m_long / 201.17)::int) AS i,
+         generate_series(0, ((y1 - y0) * 111320 / 40)::int) AS j
+),
+inside AS (
+    SELECT points.*, row_number() OVER (ORDER BY lat, long, way) AS n,
+           -- Chicago numbers 800 to the mile from State and Madison.
+           round(CASE way WHEN 'EW' THEN (long + 87.6278) * m_long
+                          ELSE (lat - 41.8819) * 111320 END / 1609.34 * 800)::int AS number
+    FROM points, city WHERE ST_Covers(city.inner_area, ST_SetSRID(ST_MakePoint(long, lat), 4326))
+),
+labelled AS (
+    SELECT n, long, lat,
+           abs(number) || CASE way WHEN 'EW' THEN CASE WHEN number < 0 THEN ' W ' ELSE ' E ' END
+                                   ELSE CASE WHEN number < 0 THEN ' S ' ELSE ' N ' END END
+           || CASE way WHEN 'EW' THEN street || ' St' ELSE street || ' Ave' END AS address
+    FROM inside
+)
+INSERT INTO addresses (jurisdiction_id, address_id, address, normalized, zipcode, location)
+SELECT :jurisdiction_id, 'M-' || lpad(n::text, 6, '0'), address,
+       lower(regexp_replace(regexp_replace(address, ' St$', ' street'), ' Ave$', ' avenue')),
+       -- Zip codes in bands from south to north, as 606xx.
+       '606' || lpad((1 + floor((lat - 41.64) / 0.38 * 60))::int::text, 2, '0'),
+       ST_SetSRID(ST_MakePoint(long, lat), 4326)::geography
+FROM labelled
+ON CONFLICT (jurisdiction_id, address_id) DO NOTHING
+"""
 CHANNELS = ("api", "phone", "web", "email")
 CHANNEL_WEIGHTS = (0.42, 0.33, 0.2, 0.05)
 EXACT_ADDRESS_SHARE = 0.3  # filed with an address_id: exactly at the address point
@@ -428,7 +510,8 @@ def _hour_slots(now: datetime, zone) -> tuple[list[float], list[float]]:
     return starts, _cumulative(weights)
 
 
-def _address_weights(session: DbSession, jurisdiction_id: str) -> list[float]:
+def _address_weights(session: DbSession, jurisdiction_id: str,
+                     hot_spots: HotSpots) -> list[float]:
     """Each address point's weight (ordered by id, as the SQL numbers them): hot spots."""
     point = cast(Address.location, Geometry)
     points = session.execute(
@@ -438,7 +521,7 @@ def _address_weights(session: DbSession, jurisdiction_id: str) -> list[float]:
     weights = []
     for long, lat in points:
         weight = BACKGROUND_WEIGHT
-        for spot_long, spot_lat, spread_m, spot_weight in HOT_SPOTS:
+        for spot_long, spot_lat, spread_m, spot_weight in hot_spots:
             dx = (long - spot_long) * 111_320 * math.cos(math.radians(lat))
             dy = (lat - spot_lat) * 111_320
             weight += spot_weight * math.exp(-(dx * dx + dy * dy) / (2 * spread_m * spread_m))
@@ -475,7 +558,7 @@ def _flattened(services: Sequence[Service], table: Mapping[str, Any],
 
 
 def generation_parameters(session: DbSession, jurisdiction: Jurisdiction, count: int,
-                          now: datetime) -> dict:
+                          now: datetime, hot_spots: HotSpots = HOT_SPOTS) -> dict:
     """Everything GENERATE_SQL binds: the lookup arrays described in the module docstring."""
     services = session.scalars(
         select(Service).where(Service.jurisdiction_id == jurisdiction.id,
@@ -504,7 +587,7 @@ def generation_parameters(session: DbSession, jurisdiction: Jurisdiction, count:
         "notices": [s.sla_explanation if (s.sla_days or 0) > 30 else None for s in services],
         "slot_starts": slot_starts,
         "slot_thresholds": slot_thresholds,
-        "address_thresholds": _address_weights(session, jurisdiction.id),
+        "address_thresholds": _address_weights(session, jurisdiction.id, hot_spots),
         "first_day": first_day,
         "ordinals": ordinals,
         "business_days": business_days,
@@ -551,15 +634,42 @@ def _clear_requests(session: DbSession, jurisdiction_id: str) -> None:
     session.execute(text("DROP TABLE doomed"))
 
 
-def load_demo(session: DbSession, count: int = 3000, seed: int = 311, force: bool = False,
-              now: datetime | None = None, *,
+def _load_large_city(session: DbSession) -> Jurisdiction:
+    """The large city's jurisdiction (the demo catalog under its own id and boundary), its
+    wards and its address points; the places only when the city has none yet."""
+    data, _, _ = parse_catalog(CATALOG)
+    data["jurisdiction"] = {**data["jurisdiction"], **LARGE_JURISDICTION}
+    boundary = read_geojson_area(LARGE_DIR / "boundary.geojson", "jurisdiction.boundary")
+    jurisdiction, _ = apply_catalog(session, data, boundary, catalog_digest(data, boundary))
+    has_places = session.scalar(select(func.count()).select_from(Address)
+                                .where(Address.jurisdiction_id == jurisdiction.id))
+    if not has_places:
+        columns, rows = LARGE_WARD_GRID
+        session.execute(text(LARGE_WARDS_SQL), {"jurisdiction_id": jurisdiction.id,
+                                                "columns": columns, "rows": rows})
+        session.execute(text(LARGE_ADDRESSES_SQL), {"jurisdiction_id": jurisdiction.id})
+    return jurisdiction
+
+
+def load_demo(session: DbSession, count: int = 3000, seed: int = 311, force: bool = False, *,
+              now: datetime | None = None, city: str = "small",
               progress: Callable[[str], None] = lambda _step: None) -> DemoSummary:
     """Load the demo catalog, districts and addresses, then generate `count` requests in SQL;
-    `progress` is told each step as it starts (a million requests take minutes)."""
+    `progress` is told each step as it starts (a million requests take minutes).
+
+    city "small" is the demo suburb of demo/; "large" a city of Chicago's extent (see
+    LARGE_DIR), for benchmarks at millions of requests.
+    """
     progress("catalog, wards and addresses")
-    jurisdiction, _ = load_catalog(session, CATALOG)
-    load_districts(session, jurisdiction.id, DISTRICTS, DISTRICT_CODE_FIELD, DISTRICT_NAME_FIELD)
-    load_addresses(session, jurisdiction.id, ADDRESSES)
+    if city == "large":
+        jurisdiction = _load_large_city(session)
+        hot_spots = LARGE_HOT_SPOTS
+    else:
+        jurisdiction, _ = load_catalog(session, CATALOG)
+        load_districts(session, jurisdiction.id, DISTRICTS, DISTRICT_CODE_FIELD,
+                       DISTRICT_NAME_FIELD)
+        load_addresses(session, jurisdiction.id, ADDRESSES)
+        hot_spots = HOT_SPOTS
     existing = session.scalar(
         select(func.count()).select_from(ServiceRequest)
         .where(ServiceRequest.jurisdiction_id == jurisdiction.id)
@@ -578,7 +688,7 @@ def load_demo(session: DbSession, count: int = 3000, seed: int = 311, force: boo
     session.execute(text("SET LOCAL work_mem = '256MB'"))
     # setseed takes a value in [-1, 1].
     session.execute(text("SELECT setseed(:s)"), {"s": (seed % 2_000_003) / 2_000_003})
-    parameters = generation_parameters(session, jurisdiction, count, now)
+    parameters = generation_parameters(session, jurisdiction, count, now, hot_spots)
     rebuild = (_without_secondary_indexes(session, "service_requests")
                if count >= BULK_LOAD_ROWS else [])
     progress(f"generating {count:,} requests")

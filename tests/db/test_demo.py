@@ -187,3 +187,35 @@ def test_open311_get_requests_serves_the_demo_city(client, db_session, fmt):
         "SELECT count(*) FROM service_requests WHERE requested_at >= now() - interval '90 days'"
     ))
     assert len(listed) == min(stored, 1000) and stored > 0
+
+
+def test_the_large_city_has_chicagos_extent_wards_and_its_requests_inside(db_session):
+    summary = load_demo(db_session, count=2000, seed=12, now=NOW, city="large")
+    area_km2, wards = db_session.execute(sa.text("""
+        SELECT ST_Area(boundary::geography) / 1e6,
+               (SELECT count(*) FROM districts WHERE jurisdiction_id = :j)
+        FROM jurisdictions WHERE id = :j
+    """), {"j": summary.jurisdiction_id}).one()
+    assert 550 < area_km2 < 700 and wards >= 40
+    outside = db_session.scalar(sa.text("""
+        SELECT count(*) FROM service_requests AS r
+        JOIN jurisdictions AS j ON j.id = r.jurisdiction_id
+        WHERE r.jurisdiction_id = :j
+          AND (r.district_id IS NULL OR NOT ST_Covers(j.boundary, r.location::geometry))
+    """), {"j": summary.jurisdiction_id})
+    assert summary.requests == 2000 and outside == 0
+
+
+def test_the_large_city_spreads_requests_over_every_ward_with_hot_spots(db_session):
+    summary = load_demo(db_session, count=2000, seed=13, now=NOW, city="large")
+    wards_without, in_the_loop = db_session.execute(sa.text("""
+        SELECT (SELECT count(*) FROM districts AS d WHERE d.jurisdiction_id = :j
+                -- The grid leaves a sliver at a corner of the boundary: wards of a real size.
+                AND ST_Area(d.geom::geography) > 3e6
+                AND NOT EXISTS (SELECT 1 FROM service_requests AS r WHERE r.district_id = d.id)),
+               (SELECT avg((ST_DWithin(location, ST_MakePoint(-87.6298, 41.88)::geography,
+                                       3000))::int)
+                FROM service_requests WHERE jurisdiction_id = :j)
+    """), {"j": summary.jurisdiction_id}).one()
+    # The 3 km around the Loop are 4% of the city; a hot spot draws far more than its area.
+    assert wards_without == 0 and in_the_loop > 0.1

@@ -1,0 +1,111 @@
+"""The floor of `make bench`'s read cases: a bare Flask app, one psycopg connection per worker,
+one SQL statement per request that builds the whole JSON document in PostGIS.
+
+It serves what the project serves for the same request (the same joins, the same property
+names, hidden locations left out, block locations snapped), without the project's layers:
+no ORM, no schemas, no masking of e-mail addresses in texts. What the project costs above it is
+what its layers cost. Run by bench/run.py under gunicorn with the project's settings:
+
+    FLOOR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/open311_bench \\
+        gunicorn -w 2 -b 127.0.0.1:8313 --pythonpath bench floor:app
+"""
+
+import os
+
+import psycopg
+from flask import Flask, Response, request
+
+app = Flask(__name__)
+# A sync gunicorn worker serves one request at a time: one connection per worker process.
+_connections: list[psycopg.Connection] = []
+
+FEATURE = """
+json_build_object(
+    'type', 'Feature', 'id', r.id::text,
+    'geometry', ST_AsGeoJSON(CASE s.public_location
+        WHEN 'exact' THEN r.location::geometry
+        WHEN 'block' THEN ST_SnapToGrid(r.location::geometry, 0.001) END, 6)::json,
+    'properties', json_build_object(
+        'service_request_id', r.id::text, 'jurisdiction_id', r.jurisdiction_id,
+        'service_code', s.service_code, 'service_name', s.service_name,
+        'agency_responsible', d.name, 'status', r.status, 'status_notes', r.status_notes,
+        'description', r.description, 'district', di.code, 'vote_count', r.vote_count,
+        'requested_datetime', to_char(r.requested_at AT TIME ZONE j.timezone,
+                                      'YYYY-MM-DD"T"HH24:MI:SS'),
+        'updated_datetime', to_char(r.updated_at AT TIME ZONE j.timezone,
+                                    'YYYY-MM-DD"T"HH24:MI:SS'),
+        'expected_datetime', to_char(r.deadline AT TIME ZONE j.timezone,
+                                     'YYYY-MM-DD"T"HH24:MI:SS'),
+        'closed_datetime', to_char(r.closed_at AT TIME ZONE j.timezone,
+                                   'YYYY-MM-DD"T"HH24:MI:SS')))
+"""
+ITEMS_SQL = f"""
+SELECT json_build_object('type', 'FeatureCollection',
+                         'features', coalesce(json_agg(page.feature ORDER BY page.id), '[]'),
+                         'numberReturned', count(*))::text
+FROM (
+    SELECT r.id, {FEATURE} AS feature
+    FROM service_requests r
+    JOIN services s ON s.id = r.service_id
+    JOIN jurisdictions j ON j.id = r.jurisdiction_id
+    LEFT JOIN departments d ON d.id = r.department_id
+    LEFT JOIN districts di ON di.id = r.district_id
+    WHERE r.location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)::geography
+      AND s.public_location <> 'hidden'
+    ORDER BY r.id LIMIT %(limit)s
+) AS page
+"""  # noqa: S608 (module constants only)
+NEARBY_SQL = """
+WITH here AS (SELECT ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography AS point),
+rule AS (SELECT id, duplicate_radius_m, duplicate_window_days FROM services
+         WHERE service_code = %(service_code)s)
+SELECT coalesce(json_agg(json_build_object(
+           'service_request_id', r.id::text, 'service_code', %(service_code)s,
+           'status', r.status, 'requested_datetime', r.requested_at,
+           'description', r.description, 'votes', r.vote_count,
+           'duplicate_of', r.duplicate_of_id::text,
+           'distance_m', round(ST_Distance(r.location, here.point)::numeric, 1),
+           'lat', ST_Y(r.location::geometry), 'long', ST_X(r.location::geometry))
+         ORDER BY r.location <-> here.point), '[]')::text
+FROM service_requests r, here, rule
+WHERE r.service_id = rule.id AND r.status = 'open'
+  AND r.requested_at >= now() - make_interval(days => rule.duplicate_window_days)
+  AND ST_DWithin(r.location, here.point, rule.duplicate_radius_m)
+"""
+
+
+def connection() -> psycopg.Connection:
+    """This worker's connection (psycopg prepares a statement run five times)."""
+    if not _connections or _connections[0].closed:
+        _connections[:] = [psycopg.connect(os.environ["FLOOR_DATABASE_URL"], autocommit=True)]
+    return _connections[0]
+
+
+def json_of(sql: str, parameters: dict) -> Response:
+    document = connection().execute(sql, parameters).fetchone()[0]
+    return Response(document, content_type="application/json")
+
+
+def bad(message: str) -> Response:
+    return Response(f'{{"error": "{message}"}}', status=400, content_type="application/json")
+
+
+@app.get("/items")
+def items() -> Response:
+    try:
+        west, south, east, north = (float(v) for v in request.args["bbox"].split(","))
+        limit = min(int(request.args.get("limit", "10")), 10_000)
+    except (KeyError, ValueError):
+        return bad("bbox is four numbers; limit a whole number")
+    return json_of(ITEMS_SQL, {"west": west, "south": south, "east": east, "north": north,
+                               "limit": limit})
+
+
+@app.get("/nearby")
+def nearby() -> Response:
+    try:
+        lat, long = float(request.args["lat"]), float(request.args["long"])
+        service_code = request.args["service_code"]
+    except (KeyError, ValueError):
+        return bad("lat, long and service_code are required")
+    return json_of(NEARBY_SQL, {"lat": lat, "long": long, "service_code": service_code})
