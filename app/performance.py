@@ -8,11 +8,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 
+from app import workflow
 from app.db import DbSession
 from app.models import Department, Jurisdiction, Service, ServiceRequest, Survey
 from app.reads.requests import judged_sql, on_time_sql
 
 ON_TIME_TARGET_PCT = 90.0
+# Survey ratings are on the city's scale, workflow.RATING_MIN to RATING_MAX (1 unsatisfied,
+# 2 neutral, 3 satisfied); an average under neutral needs review.
+SATISFACTION_SCALE = (workflow.RATING_MIN, workflow.RATING_MAX)
 SATISFACTION_TARGET = 2.0
 
 
@@ -62,7 +66,8 @@ def month_bounds(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 def performance_report(session: DbSession, jurisdiction: Jurisdiction, month: str,
                        department_code: str | None = None) -> dict[str, Any]:
-    """Opened, closed, on time and satisfaction for a month, per service and department."""
+    """Opened, closed, on time (the one rule, projection.on_time_sql) and satisfaction (on
+    SATISFACTION_SCALE) for a month, per service and department."""
     zone = ZoneInfo(jurisdiction.timezone)
     start, end = month_bounds(month, zone)
     key = (Department.code, Service.service_code)
@@ -112,6 +117,7 @@ def performance_report(session: DbSession, jurisdiction: Jurisdiction, month: st
     return {
         "month": month,
         "timezone": jurisdiction.timezone,
+        "satisfaction_scale": list(SATISFACTION_SCALE),
         "services": [tallies[k].row() for k in sorted(tallies, key=str)],
         "departments": [departments[k].row() for k in sorted(departments, key=str)],
     }

@@ -134,18 +134,6 @@ def extend_deadline(deadline: datetime, pause: timedelta, calendar: str,
     return _from_wall(cursor, zone)
 
 
-def is_on_time(closed_at: datetime | None, deadline: datetime | None) -> bool | None:
-    """On time: closed at or before the deadline. None when there is nothing to judge."""
-    if closed_at is None or deadline is None:
-        return None
-    return closed_at <= deadline
-
-
-def is_overdue(now: datetime, closed_at: datetime | None, deadline: datetime | None) -> bool:
-    """Overdue: still open past the deadline."""
-    return closed_at is None and deadline is not None and now > deadline
-
-
 def calendar_from(timezone: str, country: str | None, subdivision: str | None,
                   extra: Iterable[date] = ()) -> WorkCalendar:
     """Build a WorkCalendar from a jurisdiction's stored settings."""

@@ -139,6 +139,9 @@ class PublicRequestSchema(Schema):
     vote_count = fields.Integer()
     media_urls = fields.List(fields.String())
     duplicate_of = fields.String(allow_none=True)
+    on_time = fields.Boolean(allow_none=True, metadata={
+        "description": "Resolved at or before expected_datetime; false when late or open past "
+        "it; null when not judged (the one rule, docs/data-dictionary.md)"})
 
 
 class PublicRequestDetailSchema(PublicRequestSchema):

@@ -223,5 +223,7 @@ class PerformanceReportSchema(Schema):
 
     month = fields.String()
     timezone = fields.String()
+    satisfaction_scale = fields.List(fields.Integer(), metadata={
+        "description": "[lowest, highest] survey rating: 1 unsatisfied, 2 neutral, 3 satisfied"})
     services = fields.List(fields.Nested(PerformanceRowSchema))
     departments = fields.List(fields.Nested(PerformanceRowSchema))

@@ -1,7 +1,6 @@
 """Duplicate reports: finding open cases near a pin, linking a new report to its parent, and
 closing duplicates with their parent."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -20,28 +19,11 @@ DUPLICATE_LOCK_SPACE = 0x4455504C
 NEARBY_LIMIT = 50
 
 
-@dataclass(frozen=True)
-class NearbyRequest:
-    """An open request near a point, with its distance in metres."""
-
-    service_request: ServiceRequest
-    distance_m: float
-
-
-def find_nearby_open(session: DbSession, service: Service, lat: float, long: float,
-                     now: datetime, *, limit: int = NEARBY_LIMIT) -> list[NearbyRequest]:
-    """Open requests of the service within its duplicate radius, filed within its window,
-    nearest first; empty when the service has no duplicates rule."""
-    if not service.duplicate_radius_m:
-        return []
-    query = nearby_open_query(service, lat, long, now, limit=limit)
-    return [NearbyRequest(row.ServiceRequest, float(row.distance))
-            for row in session.execute(query)]
-
-
 def nearby_open_query(service: Service, lat: float, long: float, now: datetime, *,
                       limit: int = NEARBY_LIMIT) -> Select:
-    """The statement of find_nearby_open (the service must have a duplicates rule)."""
+    """Open requests of the service within its duplicate radius of the true point, filed
+    within its window, nearest first, with their distance (the service must have a duplicates
+    rule): the candidates of find_parent."""
     radius_m = service.duplicate_radius_m or 0
     query = (
         select(ServiceRequest, distance_m(ServiceRequest.location, lat, long).label("distance"))

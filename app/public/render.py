@@ -17,7 +17,6 @@ def public_request(row: Any) -> dict[str, Any]:
     the stored public form, dates already rendered in the city's zone."""
     document = {name: getattr(row, name) for name in PUBLIC_API_FIELDS}
     document["media_urls"] = list(row.media_urls or [])
-    document["duplicate_of"] = str(row.duplicate_of) if row.duplicate_of else None
     return document
 
 

@@ -9,9 +9,10 @@ generated from PUBLIC_FIELDS.
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy import Select, Text, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
+from app import workflow
 from app.models import Department, District, Service, ServiceRequest
 from geo.features import sql_string
 
@@ -31,6 +32,8 @@ class PublicField:
     nullable: bool
     outputs: tuple[str, ...]
     sql: Any
+    # A datetime's rendering: "city" (the city's offset at that moment) or "UTC" (`Z`).
+    zone: str = "city"
 
 
 def local_datetime_sql(timestamp: Any) -> Any:
@@ -38,6 +41,32 @@ def local_datetime_sql(timestamp: Any) -> Any:
     date rendering of SQL-built documents. The transaction's TimeZone must be the city's
     (write_dates_in): one to_char per date."""
     return func.to_char(timestamp, sql_string('YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), type_=Text)
+
+
+def utc_datetime_sql(timestamp: Any) -> Any:
+    """SQL: a timestamp in UTC, ISO 8601 to the second with `Z`, whatever the session's zone:
+    the column a reader parses without mixed offsets."""
+    return func.to_char(func.timezone(sql_string("UTC"), timestamp),
+                        sql_string('YYYY-MM-DD"T"HH24:MI:SS"Z"'), type_=Text)
+
+
+def judged_sql() -> Any:
+    """SQL of the one "judged" rule (docs/data-dictionary.md, `on_time`): resolved with a
+    deadline, or still open past it."""
+    return and_(ServiceRequest.deadline.is_not(None), or_(
+        and_(ServiceRequest.detailed_status == workflow.RESOLVED,
+             ServiceRequest.closed_at.is_not(None)),
+        and_(ServiceRequest.status == "open", ServiceRequest.deadline < func.now()),
+    ))
+
+
+def on_time_sql() -> Any:
+    """SQL of the one "on time" rule: true when resolved at or before its deadline, false when
+    judged and not, NULL when not judged. Stats, the staff report, the exports, the public
+    documents and the web page all read it."""
+    on_time = and_(ServiceRequest.detailed_status == workflow.RESOLVED,
+                   ServiceRequest.closed_at <= ServiceRequest.deadline)
+    return case((judged_sql(), on_time), else_=None)
 
 
 _POINT = ServiceRequest.public_point
@@ -56,6 +85,8 @@ PUBLIC_FIELDS: tuple[PublicField, ...] = (
                 (PUBLIC_API, EXPORTS), Department.code),
     PublicField("agency_responsible", "string", "Name of the department in charge", True,
                 (OPEN311, PUBLIC_API, OGC), Department.name),
+    PublicField("department_name", "string", "Name of the department in charge (as "
+                "`agency_responsible`)", True, (EXPORTS,), Department.name),
     PublicField("district", "string", "Council district code; none when the location is "
                 "hidden", True, (PUBLIC_API, EXPORTS, OGC, OPEN311), PublicDistrict.code),
     PublicField("status", "string", "open or closed", False, ALL, ServiceRequest.status),
@@ -96,7 +127,23 @@ PUBLIC_FIELDS: tuple[PublicField, ...] = (
     PublicField("media_urls", "array", "Photo URLs", False, (PUBLIC_API,),
                 ServiceRequest.media_urls),
     PublicField("duplicate_of", "string", "The request this one duplicates", True,
-                (PUBLIC_API, EXPORTS, OPEN311), ServiceRequest.duplicate_of_id),
+                (PUBLIC_API, EXPORTS, OPEN311), cast(ServiceRequest.duplicate_of_id, Text)),
+    PublicField("sla_days", "integer", "The service's target in days (none: no target)", True,
+                (EXPORTS,), Service.sla_days),
+    PublicField("sla_calendar", "string", "How `sla_days` count: `calendar` days or "
+                "`business` days (weekdays without the city's holidays)", False, (EXPORTS,),
+                Service.sla_calendar),
+    PublicField("on_time", "boolean", "Resolved at or before `expected_datetime`: true; "
+                "false when resolved late or still open past it; none when not judged (no "
+                "deadline, open and not yet due, or closed without being resolved)", True,
+                (PUBLIC_API, EXPORTS), on_time_sql()),
+    *(PublicField(f"{name}_utc", "datetime", f"`{name}` in UTC (`Z`)", nullable, (EXPORTS,),
+                  sql, zone="UTC")
+      for name, sql, nullable in (
+          ("requested_datetime", ServiceRequest.requested_at, False),
+          ("updated_datetime", ServiceRequest.updated_at, False),
+          ("closed_datetime", ServiceRequest.closed_at, True),
+          ("expected_datetime", ServiceRequest.deadline, True))),
 )
 FIELDS = {public_field.name: public_field for public_field in PUBLIC_FIELDS}
 DATETIME_FIELDS = {f.name for f in PUBLIC_FIELDS if f.type == "datetime"}
@@ -106,6 +153,8 @@ def public_sql(name: str, *, dates_as_text: bool = True) -> Any:
     """The SQL of a field; datetimes rendered as text in the city's zone unless asked raw."""
     public_field = FIELDS[name]
     if dates_as_text and public_field.type == "datetime":
+        if public_field.zone == "UTC":
+            return utc_datetime_sql(public_field.sql)
         return local_datetime_sql(public_field.sql)
     return public_field.sql
 

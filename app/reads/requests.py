@@ -32,7 +32,17 @@ from app.db import DbSession
 from app.exceptions import BadRequest
 from app.models import Department, Jurisdiction, RequestUpdate, Service, ServiceRequest, Survey
 from app.reads.filters import Circle, RequestFilters, TimeRange, conditions
-from app.reads.projection import PublicDistrict, public_sql, requests_from
+# judged_sql and on_time_sql, the one on-time rule, are a public field's SQL (projection) and
+# are imported from here by stats and the staff report.
+from app.reads.projection import (  # noqa: F401
+    EXPORTS,
+    PUBLIC_FIELDS,
+    PublicDistrict,
+    judged_sql,
+    on_time_sql,
+    public_sql,
+    requests_from,
+)
 from geo.features import sql_string
 from geo.filters import geometry_distance_m
 
@@ -120,6 +130,7 @@ PUBLIC_API_FIELDS = (
     "district", "status", "detailed_status", "state_code", "status_notes", "description",
     "address", "zipcode", "lat", "long", "requested_datetime", "updated_datetime",
     "closed_datetime", "expected_datetime", "vote_count", "media_urls", "duplicate_of",
+    "on_time",
 )
 
 
@@ -188,25 +199,14 @@ def freshness(session: DbSession, jurisdiction: Jurisdiction,
 
 # --- exports -------------------------------------------------------------------------------
 
-EXPORT_COLUMNS = [
-    "service_request_id", "service_code", "service_name", "department", "district", "status",
-    "detailed_status", "state_code", "description", "status_notes", "address", "zipcode",
-    "lat", "long", "requested_datetime", "updated_datetime", "closed_datetime",
-    "expected_datetime", "vote_count", "duplicate_of", "on_time",
-]
+# Every field the projection declares for the exports, in its order (the data dictionary's);
+# the geometry is the GeoJSON feature's own, lat and long the other formats'.
+EXPORT_COLUMNS = [f.name for f in PUBLIC_FIELDS if EXPORTS in f.outputs and f.name != "geometry"]
 
 
 def export_properties() -> list[tuple[str, Any]]:
     """The export columns, in order, as (name, SQL over the public projection)."""
-    properties: list[tuple[str, Any]] = []
-    for name in EXPORT_COLUMNS:
-        if name == "service_request_id":
-            properties.append((name, ServiceRequest.id))
-        elif name == "on_time":
-            properties.append((name, on_time_sql()))
-        else:
-            properties.append((name, public_sql(name)))
-    return properties
+    return [(name, public_sql(name)) for name in EXPORT_COLUMNS]
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> Any:
@@ -228,7 +228,7 @@ def export_query(jurisdiction: Jurisdiction, filters: RequestFilters, export_for
     else:
         feature = func.json_build_object(
             literal("type"), literal("Feature"),
-            literal("id"), ServiceRequest.id,
+            literal("id"), public_sql("service_request_id"),
             literal("geometry"), cast(func.ST_AsGeoJSON(ServiceRequest.public_point, 6), JSON),
             literal("properties"),
             _json_object([p for p in properties if p[0] not in ("lat", "long")]),
@@ -238,22 +238,6 @@ def export_query(jurisdiction: Jurisdiction, filters: RequestFilters, export_for
 
 
 # --- on time and statistics -----------------------------------------------------------------
-
-def judged_sql() -> Any:
-    """SQL of sla.ON_TIME_RULE's "judged": resolved with a deadline, or open past it."""
-    return and_(ServiceRequest.deadline.is_not(None), or_(
-        and_(ServiceRequest.detailed_status == workflow.RESOLVED,
-             ServiceRequest.closed_at.is_not(None)),
-        and_(ServiceRequest.status == "open", ServiceRequest.deadline < func.now()),
-    ))
-
-
-def on_time_sql() -> Any:
-    """SQL of sla.ON_TIME_RULE: true on time, false late, NULL not judged."""
-    on_time = and_(ServiceRequest.detailed_status == workflow.RESOLVED,
-                   ServiceRequest.closed_at <= ServiceRequest.deadline)
-    return case((judged_sql(), on_time), else_=None)
-
 
 def _group_columns(group: str) -> list[Any]:
     if group == "service":
@@ -273,7 +257,7 @@ def _group_columns(group: str) -> list[Any]:
 
 def statistics(session: DbSession, jurisdiction: Jurisdiction, filters: RequestFilters,
                groups: list[str]) -> list[Any]:
-    """Per group: counts, median days to close, on-time share (sla.ON_TIME_RULE) and
+    """Per group: counts, median days to close, on-time share (projection.on_time_sql) and
     satisfaction (1 to 3); see the stats method text for what each figure counts."""
     write_dates_in(session, jurisdiction.timezone)
     resolved = ServiceRequest.detailed_status == workflow.RESOLVED

@@ -81,8 +81,3 @@ def city_outline(city: Jurisdiction) -> dict[str, Any]:
         features.append({"type": "Feature", "geometry": json.loads(geometry),
                          "properties": {"kind": "district", "code": code, "name": name}})
     return {"type": "FeatureCollection", "features": features}
-
-
-def parse_w3c(value: str | None) -> datetime | None:
-    """A datetime of a public document back to an aware datetime."""
-    return datetime.fromisoformat(value) if value else None

@@ -1,7 +1,7 @@
 """The pages' routes. Thin: read through app.web.reads (or file through the Open311 operation),
 render a template."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from app import sla
 from app.exceptions import BadRequest, Open311Error
 from app.extensions import db
 from app.media import media_url, uploaded_photos
@@ -161,13 +160,11 @@ def request_page(service_request_id: int):
     """A request's page: status, location, timeline, photos, deadline, duplicates."""
     city = _city()
     document = reads.public_request(city, service_request_id)
-    deadline = reads.parse_w3c(document["expected_datetime"])
-    closed = reads.parse_w3c(document["closed_datetime"])
     names = _service_names(city)
     document["service_name"] = names.get(document["service_code"], document["service_name"])
     return render_template(
         "web/request.html", city=city, sr=document,
-        deadline_state=_deadline_state(document["detailed_status"], closed, deadline),
+        deadline_state=_deadline_state(document),
         duplicates=reads.duplicates_of(city, service_request_id),
         photos=[url for url in document["media_urls"] if _is_our_photo(url)],
         links=[url for url in document["media_urls"] if not _is_our_photo(url)],
@@ -195,17 +192,18 @@ def follow_request(service_request_id: int):
                             followed=1), code=303)
 
 
-def _deadline_state(detailed_status: str, closed: datetime | None,
-                    deadline: datetime | None) -> str:
-    """The request's standing against its deadline, judged as the statistics judge it: only
-    resolved requests are on time or late, an open one past its deadline is late."""
-    if deadline is None:
+def _deadline_state(document: dict[str, Any]) -> str:
+    """The request's standing against its deadline, read from the document's `on_time` (the
+    one rule, projection.on_time_sql): judged late while open is past due, late when closed
+    is missed; not judged while open is not yet due, when closed (not resolved) not judged."""
+    if document["expected_datetime"] is None:
         return "none"
-    if closed is None:
-        return "overdue" if sla.is_overdue(datetime.now(UTC), None, deadline) else "due"
-    if detailed_status != "resolved":
-        return "not_judged"
-    return "met" if sla.is_on_time(closed, deadline) else "missed"
+    is_open = document["status"] == "open"
+    if document["on_time"] is True:
+        return "met"
+    if document["on_time"] is False:
+        return "overdue" if is_open else "missed"
+    return "due" if is_open else "not_judged"
 
 
 def _is_our_photo(url: str) -> bool:

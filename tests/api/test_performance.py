@@ -103,3 +103,24 @@ def test_department_staff_cannot_read_another_departments_report(client, db_sess
     response = report(client, db_session, "month=2026-05&department=PARKS",
                       headers=bearer(db_session, "department", "PW"))
     assert response.status_code == 403
+
+
+def test_report_states_the_satisfaction_scale_of_its_averages(client, db_session,
+                                                               make_request):
+    for n, rating in enumerate((1, 3, 3)):
+        request = closed(make_request)
+        db_session.add(Survey(service_request_id=request.id, token_hash=f"{n}" * 64,
+                              rating=rating, responded_at=MAY))
+    db_session.flush()
+    body = report(client, db_session).get_json()
+    assert body["satisfaction_scale"] == [1, 3]
+    assert service_row(body, "POTHOLE")["satisfaction_avg"] == 2.33
+
+
+def test_a_cancelled_closure_is_not_judged_on_time(client, db_session, make_request):
+    closed(make_request)
+    make_request("POTHOLE", status="closed", detailed_status="cancelled",
+                 requested_at=MAY - timedelta(days=2), closed_at=MAY,
+                 deadline=MAY - timedelta(hours=1))
+    row = service_row(report(client, db_session).get_json(), "POTHOLE")
+    assert (row["closed"], row["closed_on_time"], row["on_time_pct"]) == (2, 1, 100.0)

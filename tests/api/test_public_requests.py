@@ -207,3 +207,19 @@ def test_unknown_request_is_404(client, jurisdiction):
     response = client.get(f"{URL}/987654")
     assert response.status_code == 404
     assert "987654" in error_message(response)
+
+
+def test_on_time_in_the_list_and_the_single_request_by_the_one_rule(client, make_request):
+    start = datetime(2026, 2, 2, 15, tzinfo=UTC)
+    early = make_request(requested_at=start, status="closed", detailed_status="resolved",
+                         closed_at=start + timedelta(days=1), deadline=start + timedelta(days=5))
+    late = make_request(requested_at=start, status="closed", detailed_status="resolved",
+                        closed_at=start + timedelta(days=7), deadline=start + timedelta(days=5))
+    overdue = make_request(deadline=datetime.now(UTC) - timedelta(days=1))
+    not_due = make_request(deadline=datetime.now(UTC) + timedelta(days=3))
+    expected = {str(early.id): True, str(late.id): False, str(overdue.id): False,
+                str(not_due.id): None}
+    listed = client.get(URL).get_json()["requests"]
+    assert {r["service_request_id"]: r["on_time"] for r in listed} == expected
+    for service_request_id, on_time in expected.items():
+        assert client.get(f"{URL}/{service_request_id}").get_json()["on_time"] is on_time

@@ -4,12 +4,20 @@ import pytest
 from sqlalchemy import select
 
 from app.models import RequestUpdate
-from app.operations.duplicates import cascade_closure, find_nearby_open
+from app.operations.duplicates import cascade_closure, nearby_open_query
 from app.operations.submit import Actor, SubmitForm, submit_request
 from tests.factories import moved
 
 LAT, LONG = 42.04, -87.70
 ACTOR = Actor(label="api_key:test app")
+
+
+def find_nearby_open(db_session, service, lat, long, when):
+    """(request, distance in metres) of the open candidates find_parent would weigh."""
+    if not service.duplicate_radius_m:
+        return []
+    return [(row.ServiceRequest, row.distance)
+            for row in db_session.execute(nearby_open_query(service, lat, long, when))]
 
 
 def file_pothole(db_session, jurisdiction, lat=LAT, long=LONG, code="POTHOLE"):
@@ -27,8 +35,8 @@ def test_nearby_lists_open_requests_of_the_service_nearest_first(db_session, ser
     far = make_request("POTHOLE", lat=moved(LAT, LONG, north_m=30)[0], long=LONG)
     near = make_request("POTHOLE", lat=moved(LAT, LONG, north_m=10)[0], long=LONG)
     found = find_nearby_open(db_session, services["POTHOLE"], LAT, LONG, now())
-    assert [n.service_request.id for n in found] == [near.id, far.id]
-    assert found[0].distance_m == pytest.approx(10, abs=0.5)
+    assert [found_request.id for found_request, _ in found] == [near.id, far.id]
+    assert found[0][1] == pytest.approx(10, abs=0.5)
 
 
 def test_nearby_leaves_out_requests_beyond_the_radius(db_session, services, make_request):

@@ -117,16 +117,3 @@ def test_add_business_days_skips_weekend_and_holiday():
 def test_add_calendar_days_keeps_local_time_across_fall_back():
     due = sla.add_days(local(2026, 10, 31, 9), 3, "calendar", WORK)
     assert due.astimezone(CHICAGO) == local(2026, 11, 3, 9)
-
-
-@pytest.mark.parametrize(("closed", "expected"), [(-1, True), (0, True), (1, False)])
-def test_on_time_is_at_or_before_the_deadline(closed, expected):
-    deadline = local(2026, 5, 5, 15)
-    assert sla.is_on_time(deadline + timedelta(seconds=closed), deadline) is expected
-
-
-def test_overdue_only_while_open_past_the_deadline():
-    deadline = local(2026, 5, 5, 15)
-    later = deadline + timedelta(minutes=1)
-    assert sla.is_overdue(later, None, deadline)
-    assert not sla.is_overdue(later, deadline, deadline)

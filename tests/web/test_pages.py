@@ -69,6 +69,32 @@ def test_request_page_shows_duplicates_and_deadline(client, jurisdiction, make_r
     assert 'id="deadline"' in page
 
 
+@pytest.mark.parametrize(("columns", "shown"), [
+    ({"status": "closed", "detailed_status": "resolved", "closed_at": -2, "deadline": -1}, "met"),
+    ({"status": "closed", "detailed_status": "resolved", "closed_at": -1, "deadline": -2},
+     "missed"),
+    ({"deadline": -1}, "past due, still open"),
+    ({"deadline": 3}, "not yet due"),
+    ({"status": "closed", "detailed_status": "cancelled", "closed_at": -1, "deadline": 2},
+     "not judged"),
+])
+def test_request_page_judges_the_deadline_by_the_documents_on_time(client, jurisdiction,
+                                                                     make_request, columns,
+                                                                     shown):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    when = {k: now + timedelta(days=v) if k in ("closed_at", "deadline") else v
+            for k, v in columns.items()}
+    made = make_request("POTHOLE", lat=42.045, long=-87.70, requested_at=now - timedelta(days=5),
+                        **when)
+    on_time = client.get(f"/api/v1/public/requests/{made.id}").get_json()["on_time"]
+    page = client.get(f"/requests/{made.id}").get_data(as_text=True)
+    deadline = page[page.index('id="deadline"'):page.index("</dd>", page.index('id="deadline"'))]
+    assert shown in deadline
+    assert on_time is {"met": True, "missed": False, "past due, still open": False}.get(shown)
+
+
 def test_dashboard_table_reads_without_javascript(client, jurisdiction, make_request):
     make_request("POTHOLE", lat=42.045, long=-87.70)
     page = client.get("/dashboard").get_data(as_text=True)
