@@ -15,12 +15,9 @@ from sqlalchemy import (
     Numeric,
     Select,
     Text,
-    and_,
-    case,
     cast,
     func,
     literal,
-    or_,
     select,
     true,
     tuple_,
@@ -32,9 +29,10 @@ from app.db import DbSession
 from app.exceptions import BadRequest
 from app.models import Department, Jurisdiction, RequestUpdate, Service, ServiceRequest, Survey
 from app.reads.filters import Circle, RequestFilters, TimeRange, conditions
+
 # judged_sql and on_time_sql, the one on-time rule, are a public field's SQL (projection) and
 # are imported from here by stats and the staff report.
-from app.reads.projection import (  # noqa: F401
+from app.reads.projection import (
     EXPORTS,
     PUBLIC_FIELDS,
     PublicDistrict,

@@ -5,7 +5,6 @@ so a page can never show more than the API does. Issue 10 moves the public read 
 app/reads/, which this module calls."""
 
 import json
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
