@@ -11,8 +11,8 @@ from typing import IO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import Session
 
+from app.db import DbSession
 from app.exceptions import BadRequest, PayloadTooLarge
 from app.models import Photo
 from app.security import new_secret
@@ -87,7 +87,7 @@ def photo_name(photo: CleanPhoto) -> str:
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
-def store_photo(session: Session, photo: CleanPhoto, name: str,
+def store_photo(session: DbSession, photo: CleanPhoto, name: str,
                 service_request_id: int | None) -> None:
     """Add the photo to the session: it is written in the report's own transaction, so a
     refused or rolled-back report leaves no photo, and every host serves it from PostgreSQL."""
@@ -96,7 +96,7 @@ def store_photo(session: Session, photo: CleanPhoto, name: str,
                       sha256=hashlib.sha256(photo.data).hexdigest(), data=photo.data))
 
 
-def import_media_dir(session: Session, media_dir: str | Path) -> tuple[int, int]:
+def import_media_dir(session: DbSession, media_dir: str | Path) -> tuple[int, int]:
     """Load the photo files an earlier version wrote under media_dir into the photos table
     (their names are their public URLs, kept as they are). Returns (imported, skipped): a name
     already in the table or an extension that was never written is skipped."""

@@ -181,7 +181,7 @@ class StaffServiceRequests(MethodView):
         # Counting the whole joined queue cost more than the page itself (79 ms at 1M
         # requests, 727 ms at 5M): ids only, and no further than TOTAL_CAP.
         counted = query.with_only_columns(ServiceRequest.id).limit(TOTAL_CAP + 1).subquery()
-        total = db.session.scalar(select(func.count()).select_from(counted))
+        total = db.session.execute(select(func.count()).select_from(counted)).scalar_one()
         rows = db.session.execute(
             query.order_by(ServiceRequest.escalated_at.is_(None),
                            ServiceRequest.deadline.asc().nulls_last(), ServiceRequest.id)
