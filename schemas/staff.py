@@ -105,11 +105,11 @@ class StaffRequestPageSchema(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer(metadata={
-        "description": "Requests matching the filters, counted up to 10,000: beyond, 10,000 "
+        "description": "Requests matching the filters, counted up to 1,000: beyond, 1,000 "
                        "and `total_exact` false (a full count of a large queue would cost more "
                        "than the page)."})
     total_exact = fields.Boolean(metadata={"description": "Whether `total` is the exact "
-                                           "count (false past 10,000)."})
+                                           "count (false past 1,000)."})
     has_more = fields.Boolean(metadata={"description": "Whether a next page exists."})
 
 
