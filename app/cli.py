@@ -30,6 +30,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(tiles_group)
     app.cli.add_command(districts_group)
     app.cli.add_command(addresses_group)
+    app.cli.add_command(media_group)
     app.cli.add_command(welcome)
     from app.workflow_cli import outbox_group, requests_group, sla_group, staff_group
 
@@ -205,6 +206,27 @@ def tiles_refresh() -> None:
     db.session.commit()
     progress.done()
     click.echo("request_tile_grid refreshed")
+
+
+@click.group("media")
+def media_group() -> None:
+    """Report photos."""
+
+
+@media_group.command("import")
+@click.option("--from", "media_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The directory of photo files (default: the MEDIA_DIR setting).")
+def media_import(media_dir: Path | None) -> None:
+    """Load the photo files an earlier version kept in MEDIA_DIR into PostgreSQL, under the
+    same names (so their media_url keeps working on every host). Safe to run again."""
+    from app.operations.photos import import_media_dir
+
+    directory = media_dir or Path(current_app.config["MEDIA_DIR"])
+    if not directory.is_dir():
+        raise click.ClickException(f"{directory} is not a directory (set MEDIA_DIR or --from)")
+    imported, skipped = import_media_dir(db.session, directory)
+    click.echo(f"{imported} photos imported from {directory}, {skipped} skipped "
+               "(already imported or not a photo)")
 
 
 def _load_places(loader, jurisdiction_id: str | None, path: Path, what: str, **options) -> None:

@@ -46,7 +46,7 @@ from app.exceptions import Open311Error
 log = logging.getLogger(__name__)
 
 # The surfaces that only read for the public; their GETs may be served by a replica.
-PUBLIC_READ_BLUEPRINTS = frozenset({"open311", "public", "ogc", "tiles", "web"})
+PUBLIC_READ_BLUEPRINTS = frozenset({"open311", "public", "ogc", "tiles", "web", "media"})
 # GETs of those surfaces that write or lock rows: the primary serves them.
 PRIMARY_GETS = frozenset({"public.SubscriptionConfirmation"})
 READ_METHODS = frozenset({"GET", "HEAD"})

@@ -104,7 +104,13 @@ class StaffRequestPageSchema(Schema):
     requests = fields.List(fields.Nested(StaffRequestSchema))
     page = fields.Integer()
     per_page = fields.Integer()
-    total = fields.Integer()
+    total = fields.Integer(metadata={
+        "description": "Requests matching the filters, counted up to 1,000: beyond, 1,000 "
+                       "and `total_exact` false (a full count of a large queue would cost more "
+                       "than the page)."})
+    total_exact = fields.Boolean(metadata={"description": "Whether `total` is the exact "
+                                           "count (false past 1,000)."})
+    has_more = fields.Boolean(metadata={"description": "Whether a next page exists."})
 
 
 class StaffSubmitFormSchema(StaffArgsSchema):

@@ -12,6 +12,7 @@ from app.models.catalog import (
 )
 from app.models.outbox import IdempotencyKey, OutboxEvent, UsageCounter
 from app.models.requests import (
+    Photo,
     Reporter,
     RequestUpdate,
     ServiceRequest,
@@ -28,6 +29,7 @@ __all__ = [
     "IdempotencyKey",
     "Jurisdiction",
     "OutboxEvent",
+    "Photo",
     "Reporter",
     "RequestUpdate",
     "Service",

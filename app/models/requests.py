@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -155,6 +156,25 @@ class Reporter(Base):
     account_id: Mapped[str | None] = mapped_column(Text)
 
     service_request: Mapped[ServiceRequest] = relationship(back_populates="reporter")
+
+
+class Photo(Base):
+    """A report's photo, cleaned of its metadata, served at /media/<name>. Kept in PostgreSQL
+    (not on one host's disk) so that every app host and every replica serves it."""
+
+    __tablename__ = "photos"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    # Null for a photo brought in by `open311 media import` (the file carried no request).
+    service_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), index=True
+    )
+    content_type: Mapped[str] = mapped_column(Text)
+    # The strong ETag: a hex SHA-256 of the bytes.
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
 
 
 class RequestUpdate(Base):

@@ -223,7 +223,7 @@ class ServiceRequests(MethodView):
         )
         # Written once the report is valid, before the commit that publishes its URL.
         for photo, name in photos:
-            store_photo(photo, current_app.config["MEDIA_DIR"], name)
+            store_photo(db.session, photo, name, service_request.id)
         idempotency.remember(db.session, owner, retry_key, service_request,
                              content_hash=content_hash)
         # Read before the commit expires the objects (reading after cost two more queries).

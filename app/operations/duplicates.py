@@ -1,10 +1,12 @@
 """Duplicate reports: finding open cases near a pin, linking a new report to its parent, and
 closing duplicates with their parent."""
 
+import hashlib
+import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 
 from app.db import DbSession
 from app.models import RequestUpdate, Service, ServiceRequest
@@ -13,9 +15,12 @@ from geo.filters import distance_m, nearest_first, within_radius
 if TYPE_CHECKING:  # submit imports this module to link new reports
     from app.operations.submit import Actor
 
-# First key of the two-key advisory lock taken while looking for a parent; the second is the
-# service id. Any constant works as long as no other lock uses it ("DUPL" in ASCII).
+# Hashed into the advisory lock keys taken while looking for a parent, with the service id and
+# a map cell, so that they differ from any other lock ("DUPL" in ASCII).
 DUPLICATE_LOCK_SPACE = 0x4455504C
+# Metres in a degree of latitude at the equator, the fewest anywhere on the WGS84 spheroid.
+METRES_PER_DEGREE_MIN = 110_574.0
+LOCK_MARGIN = 1.05
 NEARBY_LIMIT = 50
 
 
@@ -43,10 +48,50 @@ def nearby_open_query(service: Service, lat: float, long: float, now: datetime, 
     return query
 
 
-def lock_duplicate_lookup(session: DbSession, service: Service) -> None:
-    """Serialise parent lookups of one service until the transaction ends, so that two
-    identical reports filed at the same moment link instead of both becoming parents."""
-    session.execute(select(func.pg_advisory_xact_lock(DUPLICATE_LOCK_SPACE, service.id)))
+def duplicate_cell_size(radius_m: float) -> float:
+    """The side, in degrees, of the lock grid's cells for a duplicate radius: one radius of
+    latitude (at the spheroid's fewest metres per degree, so never less than the radius)."""
+    return radius_m / METRES_PER_DEGREE_MIN
+
+
+def duplicate_lock_keys(service: Service, lat: float, long: float) -> list[int]:
+    """The advisory lock keys of a report at (lat, long): the service with every grid cell
+    the disc of the duplicate radius around the point touches, sorted.
+
+    Two reports within the radius of each other share a key: the second point lies in the
+    first's disc, so its own cell is among the first's cells, and every report locks its own
+    cell. Reports further apart (or of other services) take disjoint keys and file in parallel.
+    A hash collision only serialises two reports more than needed."""
+    radius_m = float(service.duplicate_radius_m or 0)
+    cell = duplicate_cell_size(radius_m)
+    # The disc's bounding box, with a margin for the spheroid and rounding.
+    half_lat = LOCK_MARGIN * radius_m / METRES_PER_DEGREE_MIN
+    half_long = LOCK_MARGIN * radius_m / (
+        METRES_PER_DEGREE_MIN * max(math.cos(math.radians(min(abs(lat) + half_lat, 89.0))),
+                                    0.01))
+    rows = range(math.floor((lat - half_lat) / cell), math.floor((lat + half_lat) / cell) + 1)
+    columns = range(math.floor((long - half_long) / cell),
+                    math.floor((long + half_long) / cell) + 1)
+    keys = {_signed_64(hashlib.blake2b(
+        f"{DUPLICATE_LOCK_SPACE}:{service.id}:{row}:{column}".encode(), digest_size=8).digest())
+        for row in rows for column in columns}
+    return sorted(keys)
+
+
+def _signed_64(digest: bytes) -> int:
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_duplicate_lookup(session: DbSession, service: Service, lat: float,
+                          long: float) -> None:
+    """Serialise the parent lookups of reports of one service near this point until the
+    transaction ends, so that two identical reports filed at the same moment link instead of
+    both becoming parents. The keys are taken in sorted order: no two reports deadlock."""
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[]))"
+             " WITH ORDINALITY AS k(key, n) ORDER BY n"),
+        {"keys": duplicate_lock_keys(service, lat, long)},
+    )
 
 
 def find_parent(session: DbSession, service: Service, lat: float, long: float,
@@ -55,7 +100,7 @@ def find_parent(session: DbSession, service: Service, lat: float, long: float,
     service's lookup lock first: call it only right before storing the new report."""
     if not service.duplicate_radius_m:
         return None
-    lock_duplicate_lookup(session, service)
+    lock_duplicate_lookup(session, service, lat, long)
     # The nearest candidate whose root is open, in one row: links always point at a root, so
     # a duplicate's parent is its root. Loading the candidates as objects and walking them in
     # Python held the lock (and so every report of the service) several times longer.

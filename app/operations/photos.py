@@ -1,6 +1,8 @@
 """Photos sent with a report: checked to be images by their content, re-encoded without
-metadata (EXIF GPS would publish where the resident stood), stored under a random name."""
+metadata (EXIF GPS would publish where the resident stood), stored under a random name in
+PostgreSQL."""
 
+import hashlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -8,8 +10,11 @@ from pathlib import Path
 from typing import IO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from app.db import DbSession
 from app.exceptions import BadRequest, PayloadTooLarge
+from app.models import Photo
 from app.security import new_secret
 
 # Decoded format -> (format written, file extension). GIF and BMP become PNG: lossless, and
@@ -79,11 +84,37 @@ def photo_name(photo: CleanPhoto) -> str:
     return f"{new_secret(18)}.{photo.extension}"
 
 
-def store_photo(photo: CleanPhoto, media_dir: str | Path, name: str) -> Path:
-    """Write the photo under media_dir; never overwrites."""
-    directory = Path(media_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
-    with path.open("xb") as file:
-        file.write(photo.data)
-    return path
+CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def store_photo(session: DbSession, photo: CleanPhoto, name: str,
+                service_request_id: int | None) -> None:
+    """Add the photo to the session: it is written in the report's own transaction, so a
+    refused or rolled-back report leaves no photo, and every host serves it from PostgreSQL."""
+    session.add(Photo(name=name, service_request_id=service_request_id,
+                      content_type=CONTENT_TYPES[photo.extension],
+                      sha256=hashlib.sha256(photo.data).hexdigest(), data=photo.data))
+
+
+def import_media_dir(session: DbSession, media_dir: str | Path) -> tuple[int, int]:
+    """Load the photo files an earlier version wrote under media_dir into the photos table
+    (their names are their public URLs, kept as they are). Returns (imported, skipped): a name
+    already in the table or an extension that was never written is skipped."""
+    imported = skipped = 0
+    for path in sorted(Path(media_dir).glob("*")):
+        extension = path.suffix.lstrip(".").lower()
+        if not path.is_file() or extension not in CONTENT_TYPES:
+            skipped += 1
+            continue
+        data = path.read_bytes()
+        inserted = session.scalar(
+            pg_insert(Photo).values(
+                name=path.name, service_request_id=None,
+                content_type=CONTENT_TYPES[extension],
+                sha256=hashlib.sha256(data).hexdigest(), data=data,
+            ).on_conflict_do_nothing(index_elements=["name"]).returning(Photo.name)
+        ) is not None
+        imported += inserted
+        skipped += not inserted
+        session.commit()  # one file at a time: an interrupted import keeps what it loaded
+    return imported, skipped

@@ -188,9 +188,12 @@ def _point_in_boundary(session: DbSession, jurisdiction: Jurisdiction, lat: str,
         point = parse_lat_long(lat, long)
     except InvalidPoint as error:
         raise _Invalid(str(error)) from None
+    # The boundary is read where it is stored: sending a city's polygon back to PostgreSQL
+    # with every report cost more than the test itself.
     if jurisdiction.boundary is not None and not session.scalar(
-        select(func.ST_Covers(jurisdiction.boundary,
+        select(func.ST_Covers(Jurisdiction.boundary,
                               func.ST_SetSRID(func.ST_MakePoint(point.x, point.y), 4326)))
+        .where(Jurisdiction.id == jurisdiction.id)
     ):
         raise _Invalid(
             f"the location ({point.y}, {point.x}) is outside {jurisdiction.name}'s boundary"

@@ -75,6 +75,10 @@ def _point():
     return func.ST_Y(geometry).label("lat"), func.ST_X(geometry).label("long")
 
 
+# The queue's `total` is exact up to this many requests; beyond, it says "at least this many".
+TOTAL_CAP = 1_000
+
+
 def _queue_query(jurisdiction: Jurisdiction):
     return (
         select(ServiceRequest, Service.service_code, Service.service_name,
@@ -154,35 +158,49 @@ class StaffServiceRequests(MethodView):
         staff = current_staff()
         jurisdiction = _staff_jurisdiction(staff, args.get("jurisdiction_id"))
         now = datetime.now(UTC)
-        query = _queue_query(jurisdiction)
+        # Filters on the request's own columns (codes through subqueries), so that the count
+        # can read the open-queue index alone, without the joins of the page.
+        conditions = [ServiceRequest.jurisdiction_id == jurisdiction.id]
         if staff.role == "department":
-            query = query.where(ServiceRequest.department_id == staff.department_id)
+            conditions.append(ServiceRequest.department_id == staff.department_id)
         if "status" in args:
             column = (ServiceRequest.status if args["status"] in ("open", "closed")
                       else ServiceRequest.detailed_status)
-            query = query.where(column == args["status"])
+            conditions.append(column == args["status"])
         if "service_code" in args:
-            query = query.where(Service.service_code == args["service_code"])
+            conditions.append(ServiceRequest.service_id.in_(select(Service.id).where(
+                Service.jurisdiction_id == jurisdiction.id,
+                Service.service_code == args["service_code"])))
         if "department" in args:
-            query = query.where(Department.code == args["department"])
+            conditions.append(ServiceRequest.department_id.in_(
+                select(Department.id).where(Department.jurisdiction_id == jurisdiction.id,
+                                            Department.code == args["department"])))
         if "district" in args:
-            query = query.where(District.code == args["district"])
+            conditions.append(ServiceRequest.district_id.in_(
+                select(District.id).where(District.jurisdiction_id == jurisdiction.id,
+                                          District.code == args["district"])))
         if "escalated" in args:
-            query = query.where(ServiceRequest.escalated_at.is_not(None) if args["escalated"]
-                                else ServiceRequest.escalated_at.is_(None))
+            conditions.append(ServiceRequest.escalated_at.is_not(None) if args["escalated"]
+                              else ServiceRequest.escalated_at.is_(None))
         if "overdue" in args:
             overdue = (ServiceRequest.status == "open") & (ServiceRequest.deadline < now)
-            query = query.where(overdue if args["overdue"] else ~overdue)
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+            conditions.append(overdue if args["overdue"] else ~overdue)
+        query = _queue_query(jurisdiction).where(*conditions)
         page, per_page = args["page"], args["per_page"]
+        # Counting the whole joined queue cost more than the page itself (79 ms at 1M
+        # requests, 727 ms at 5M): ids only, no join, and no further than TOTAL_CAP.
+        counted = select(ServiceRequest.id).where(*conditions).limit(TOTAL_CAP + 1).subquery()
+        total = db.session.execute(select(func.count()).select_from(counted)).scalar_one()
         rows = db.session.execute(
             query.order_by(ServiceRequest.escalated_at.is_(None),
                            ServiceRequest.deadline.asc().nulls_last(), ServiceRequest.id)
-            .limit(per_page).offset((page - 1) * per_page)
+            .limit(per_page + 1).offset((page - 1) * per_page)  # one more: is there a next?
         ).all()
         zone = ZoneInfo(jurisdiction.timezone)
-        return {"requests": [_entry(row, zone, now) for row in rows], "page": page,
-                "per_page": per_page, "total": total}
+        return {"requests": [_entry(row, zone, now) for row in rows[:per_page]], "page": page,
+                "per_page": per_page, "total": min(total, TOTAL_CAP),
+                "total_exact": total <= TOTAL_CAP,
+                "has_more": len(rows) > per_page}
 
     @blp.arguments(StaffSubmitFormSchema)
     @blp.response(201, StaffRequestDetailSchema)

@@ -146,7 +146,7 @@ def file_report():
                                groups=_grouped(reads.services(city)), values=form,
                                errors=error.descriptions), error.status
     for photo, name in photos:
-        store_photo(photo, current_app.config["MEDIA_DIR"], name)
+        store_photo(db.session, photo, name, service_request.id)
     service_request_id = service_request.id
     db.session.commit()
     page = url_for("web.request_page", service_request_id=service_request_id, filed=1)

@@ -203,6 +203,22 @@ def test_queue_is_paginated(client, db_session, make_request):
     listed = client.get("/api/v1/staff/requests?per_page=2&page=2",
                         headers=bearer(db_session)).get_json()
     assert (listed["total"], len(listed["requests"])) == (3, 1)
+    assert (listed["total_exact"], listed["has_more"]) == (True, False)
+    first = client.get("/api/v1/staff/requests?per_page=2&page=1",
+                       headers=bearer(db_session)).get_json()
+    assert (len(first["requests"]), first["has_more"]) == (2, True)
+
+
+def test_queue_total_stops_counting_at_the_cap(client, db_session, make_request, monkeypatch):
+    from app.staff import views
+
+    monkeypatch.setattr(views, "TOTAL_CAP", 2)
+    for _ in range(3):
+        make_request("POTHOLE")
+    listed = client.get("/api/v1/staff/requests?per_page=1&page=3",
+                        headers=bearer(db_session)).get_json()
+    assert (listed["total"], listed["total_exact"], listed["has_more"]) == (2, False, False)
+    assert len(listed["requests"]) == 1
 
 
 def test_queue_rejects_an_unknown_status(client, db_session, jurisdiction):
