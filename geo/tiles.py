@@ -1,12 +1,14 @@
 """Mapbox vector tiles of requests: ST_TileEnvelope + ST_AsMVTGeom + ST_AsMVT.
 
 Every SRID is an integer: a text SRID in ST_Transform measured about 10,000 times slower
-(issue 5). High zooms read the indexed public_point_3857 column (the published point,
-generated from the stored public form: none for hidden requests) and carry every public
-point, with no feature cap that would silently drop the newest requests. Low zooms read the
-pre-aggregated grid (the request_tile_grid materialized view, refreshed by `tiles refresh`)
-instead of aggregating every point of the city on each request: up to z14, where a downtown
-tile of a million-request city would otherwise carry over a hundred thousand points.
+(issue 5). High zooms read request_tile_points: the published point (public_point_3857,
+generated from the stored public form: none for hidden requests) with only what a tile
+carries, copied by triggers (migration 1600) into a narrow table so that a dense tile reads a
+few pages instead of one wide row per point. They carry every public point, with no feature
+cap that would silently drop the newest requests. Low zooms read the pre-aggregated grid (the
+request_tile_grid materialized view, refreshed by `tiles refresh`) instead of aggregating every
+point of the city on each request: up to z14, where a downtown tile of a million-request city
+would otherwise carry over a hundred thousand points.
 """
 
 from typing import Any
@@ -28,14 +30,14 @@ LAYER = "requests"
 POINTS_TILE = text(f"""
 WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS envelope),
 public_points AS (
-    SELECT sr.id, s.service_code, sr.status,
-           to_char(timezone(j.timezone, sr.requested_at), 'YYYY-MM-DD') AS requested,
-           sr.public_point_3857 AS geom
-    FROM service_requests sr
-    JOIN services s ON s.id = sr.service_id
-    JOIN jurisdictions j ON j.id = sr.jurisdiction_id
+    SELECT p.id, s.service_code, p.status,
+           to_char(timezone(j.timezone, p.requested_at), 'YYYY-MM-DD') AS requested,
+           p.geom
+    FROM request_tile_points p
+    JOIN services s ON s.id = p.service_id
+    JOIN jurisdictions j ON j.id = p.jurisdiction_id
     CROSS JOIN bounds
-    WHERE sr.public_point_3857 && ST_Expand(bounds.envelope, :margin)
+    WHERE p.geom && ST_Expand(bounds.envelope, :margin)
 ),
 features AS (
     SELECT id, service_code, status, requested,

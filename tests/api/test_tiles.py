@@ -139,3 +139,16 @@ def test_tilejson_gives_url_template_zooms_bounds_and_layer(client, jurisdiction
     assert document["minzoom"] == 0 and document["maxzoom"] >= 14
     assert document["bounds"] == pytest.approx([-87.74, 42.01, -87.66, 42.08])
     assert [layer["id"] for layer in document["vector_layers"]] == ["requests"]
+
+
+def test_deleted_and_hidden_requests_leave_the_point_tiles(client, db_session, make_request):
+    # Point tiles read a copy kept by triggers: every write to the requests reaches it.
+    kept = make_request("POTHOLE", lat=LAT, long=LONG)
+    gone = make_request("POTHOLE", lat=LAT + 0.0001, long=LONG)
+    db_session.delete(gone)
+    db_session.flush()
+    [feature] = features(client.get(tile_url(LAT, LONG, 15)).data)
+    assert feature["properties"]["id"] == kept.id
+    kept.public_point = None
+    db_session.flush()
+    assert features(client.get(tile_url(LAT, LONG, 15)).data) == []
