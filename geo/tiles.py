@@ -24,6 +24,10 @@ BUFFER = 64  # tile units kept beyond the edge so symbols are not cut
 GRID_MAX_ZOOM = 14  # up to here tiles come from the grid (migration 1600)
 MAX_ZOOM = 22
 LAYER = "requests"
+# Grid cells per tile side (migration 1600): cell_x counts from the west, cell_y from the
+# south, so a tile's cells are one range of the (zoom, cell_x, cell_y, ...) index, read
+# without the geometry index (which holds every zoom).
+GRID_CELLS = 64
 
 # Only the module's own constants are formatted into these statements; every value from a
 # request is a bound parameter.
@@ -54,7 +58,8 @@ features AS (
     SELECT g.service_code, g.status, g.request_count AS count,
            ST_AsMVTGeom(g.geom, bounds.envelope, {EXTENT}, 0, true) AS geom
     FROM request_tile_grid g CROSS JOIN bounds
-    WHERE g.zoom = :z AND g.geom && bounds.envelope
+    WHERE g.zoom = :z AND g.cell_x BETWEEN :cell_x AND :cell_x + {GRID_CELLS - 1}
+          AND g.cell_y BETWEEN :cell_y AND :cell_y + {GRID_CELLS - 1}
 )
 SELECT ST_AsMVT(features.*, '{LAYER}', {EXTENT}, 'geom')
 FROM features WHERE geom IS NOT NULL
@@ -75,7 +80,9 @@ def request_tile(session: DbSession, z: int, x: int, y: int) -> bytes:
     """The MVT bytes of one tile: grid cells with counts up to GRID_MAX_ZOOM, every public
     point (id, service_code, status, requested date) above."""
     if z <= GRID_MAX_ZOOM:
-        return bytes(session.scalar(GRID_TILE, {"z": z, "x": x, "y": y}) or b"")
+        return bytes(session.scalar(GRID_TILE, {
+            "z": z, "x": x, "y": y,
+            "cell_x": x * GRID_CELLS, "cell_y": (2**z - 1 - y) * GRID_CELLS}) or b"")
     tile_width = 2 * WEB_MERCATOR_HALF_WORLD / 2**z
     margin = tile_width * BUFFER / EXTENT
     return bytes(session.scalar(POINTS_TILE, {"z": z, "x": x, "y": y,
