@@ -95,8 +95,6 @@ class Config:
         self.MAX_JSON_DEPTH = int(env.get("MAX_JSON_DEPTH", "20"))
         # Public API: seconds browsers and proxies may reuse a GET; statistics rows with fewer
         # judged requests than this are flagged low_sample.
-        # Point vector tiles kept per worker process (app/maps/tiles.py); 0 switches it off.
-        self.TILE_CACHE_BYTES = int(env.get("TILE_CACHE_BYTES", str(64 << 20)))
         self.PUBLIC_CACHE_MAX_AGE = int(env.get("PUBLIC_CACHE_MAX_AGE", "60"))
         self.STATS_MIN_SAMPLE = int(env.get("STATS_MIN_SAMPLE", "30"))
         # Web pages: a MapLibre style URL for the base map ("" draws the city's own boundary

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import partial, wraps
 from typing import Any
 
+import psycopg._queries
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -309,6 +310,15 @@ def _watch_engine(engine: Engine, on_failure: Callable[[BaseException], None]) -
             on_failure(context.original_exception)
 
     sa.event.listen(engine, "handle_error", handle_error)
+
+
+# psycopg converts a statement's %(name)s placeholders to $n once per SQL text and caches the
+# result (an LRU of 128), but only for texts up to 4096 bytes. The public documents are built
+# in SQL by a few fixed statements longer than that (OGC items, Open311 lists), and converting
+# them again on every request took ~10% of a worker's CPU (py-spy, issue 12). psycopg exposes
+# no setting for this limit; the constant is read on each call.
+psycopg._queries.MAX_CACHED_STATEMENT_LENGTH = max(
+    psycopg._queries.MAX_CACHED_STATEMENT_LENGTH, 32 * 1024)
 
 
 def engine_options(config: dict) -> dict:

@@ -102,13 +102,12 @@ def feature_collection(matching: Select, feature: ColumnElement[Any], sort_key: 
         .offset(offset)
         .subquery("page")
     )
-    features = select(
-        func.coalesce(
-            func.json_agg(aggregate_order_by(page.c.feature, page.c.sort_key)),
-            literal_column("'[]'::json"),
-        )
-    ).scalar_subquery()
-    returned = select(func.count()).select_from(page).scalar_subquery()
+    # One pass over the page: the aggregate gives both the features and how many they are
+    # (a second subquery over the page would run the page's query twice).
+    features = func.coalesce(
+        func.json_agg(aggregate_order_by(page.c.feature, page.c.sort_key)),
+        literal_column("'[]'::json"),
+    )
     pairs: list[Any] = [
         literal("type"), literal("FeatureCollection"),
         literal("timeStamp"), literal(time_stamp),
@@ -116,11 +115,11 @@ def feature_collection(matching: Select, feature: ColumnElement[Any], sort_key: 
     if number_matched is not None:
         pairs.extend([literal("numberMatched"), literal(number_matched)])
     pairs.extend([
-        literal("numberReturned"), returned,
+        literal("numberReturned"), func.count(),
         literal("features"), features,
         literal("links"), cast(literal(json.dumps(links)), JSON),
     ])
-    return select(cast(func.json_build_object(*pairs), Text))
+    return select(cast(func.json_build_object(*pairs), Text)).select_from(page)
 
 
 def wgs84(geometry: Any) -> ColumnElement[Any]:

@@ -1,11 +1,14 @@
 """Mapbox vector tiles of requests: ST_TileEnvelope + ST_AsMVTGeom + ST_AsMVT.
 
 Every SRID is an integer: a text SRID in ST_Transform measured about 10,000 times slower
-(issue 5). High zooms read the indexed public_point_3857 column (the published point,
-generated from the stored public form: none for hidden requests) and carry every public
-point, with no feature cap that would silently drop the newest requests. Low zooms read the
-pre-aggregated grid (the request_tile_grid materialized view, refreshed by `tiles refresh`)
-instead of aggregating every point of the city on each request.
+(issue 5). High zooms read request_tile_points: the published point (public_point_3857,
+generated from the stored public form: none for hidden requests) with only what a tile
+carries, copied by triggers (migration 1600) into a narrow table so that a dense tile reads a
+few pages instead of one wide row per point. They carry every public point, with no feature
+cap that would silently drop the newest requests. Low zooms read the pre-aggregated grid (the
+request_tile_grid materialized view, refreshed by `tiles refresh`) instead of aggregating every
+point of the city on each request: up to z14, where a downtown tile of a million-request city
+would otherwise carry over a hundred thousand points.
 """
 
 from typing import Any
@@ -18,23 +21,27 @@ WEB_MERCATOR = 3857
 WEB_MERCATOR_HALF_WORLD = 20037508.342789244
 EXTENT = 4096  # tile units per side, the MVT default
 BUFFER = 64  # tile units kept beyond the edge so symbols are not cut
-GRID_MAX_ZOOM = 11  # up to here tiles come from the grid
+GRID_MAX_ZOOM = 14  # up to here tiles come from the grid (migration 1600)
 MAX_ZOOM = 22
 LAYER = "requests"
+# Grid cells per tile side (migration 1600): cell_x counts from the west, cell_y from the
+# south, so a tile's cells are one range of the (zoom, cell_x, cell_y, ...) index, read
+# without the geometry index (which holds every zoom).
+GRID_CELLS = 64
 
 # Only the module's own constants are formatted into these statements; every value from a
 # request is a bound parameter.
 POINTS_TILE = text(f"""
 WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS envelope),
 public_points AS (
-    SELECT sr.id, s.service_code, sr.status,
-           to_char(timezone(j.timezone, sr.requested_at), 'YYYY-MM-DD') AS requested,
-           sr.public_point_3857 AS geom
-    FROM service_requests sr
-    JOIN services s ON s.id = sr.service_id
-    JOIN jurisdictions j ON j.id = sr.jurisdiction_id
+    SELECT p.id, s.service_code, p.status,
+           to_char(timezone(j.timezone, p.requested_at), 'YYYY-MM-DD') AS requested,
+           p.geom
+    FROM request_tile_points p
+    JOIN services s ON s.id = p.service_id
+    JOIN jurisdictions j ON j.id = p.jurisdiction_id
     CROSS JOIN bounds
-    WHERE sr.public_point_3857 && ST_Expand(bounds.envelope, :margin)
+    WHERE p.geom && ST_Expand(bounds.envelope, :margin)
 ),
 features AS (
     SELECT id, service_code, status, requested,
@@ -51,24 +58,12 @@ features AS (
     SELECT g.service_code, g.status, g.request_count AS count,
            ST_AsMVTGeom(g.geom, bounds.envelope, {EXTENT}, 0, true) AS geom
     FROM request_tile_grid g CROSS JOIN bounds
-    WHERE g.zoom = :z AND g.geom && bounds.envelope
+    WHERE g.zoom = :z AND g.cell_x BETWEEN :cell_x AND :cell_x + {GRID_CELLS - 1}
+          AND g.cell_y BETWEEN :cell_y AND :cell_y + {GRID_CELLS - 1}
 )
 SELECT ST_AsMVT(features.*, '{LAYER}', {EXTENT}, 'geom')
 FROM features WHERE geom IS NOT NULL
 """)  # noqa: S608
-
-# What a point tile is built from changes when a request is added (the largest id grows), when
-# one changes (updated_at moves) or when a catalog is reloaded (changed_at moves). Each part is
-# one index probe, not a scan: the per-jurisdiction max(updated_at) reads the
-# (jurisdiction_id, updated_at) index backwards.
-DATA_STAMP = text("""
-SELECT concat_ws('|',
-    (SELECT max(id) FROM service_requests),
-    (SELECT max(newest) FROM jurisdictions j CROSS JOIN LATERAL (
-         SELECT max(sr.updated_at) AS newest FROM service_requests sr
-         WHERE sr.jurisdiction_id = j.id) AS latest),
-    (SELECT max(changed_at) FROM jurisdictions))
-""")
 
 BOUNDS = text("""
 SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
@@ -85,17 +80,13 @@ def request_tile(session: DbSession, z: int, x: int, y: int) -> bytes:
     """The MVT bytes of one tile: grid cells with counts up to GRID_MAX_ZOOM, every public
     point (id, service_code, status, requested date) above."""
     if z <= GRID_MAX_ZOOM:
-        return bytes(session.scalar(GRID_TILE, {"z": z, "x": x, "y": y}) or b"")
+        return bytes(session.scalar(GRID_TILE, {
+            "z": z, "x": x, "y": y,
+            "cell_x": x * GRID_CELLS, "cell_y": (2**z - 1 - y) * GRID_CELLS}) or b"")
     tile_width = 2 * WEB_MERCATOR_HALF_WORLD / 2**z
     margin = tile_width * BUFFER / EXTENT
     return bytes(session.scalar(POINTS_TILE, {"z": z, "x": x, "y": y,
                                               "margin": margin}) or b"")
-
-
-def data_stamp(session: DbSession) -> str:
-    """A text that changes whenever the requests behind point tiles do (but deletions, which
-    a cache must bound with its own time limit)."""
-    return str(session.scalar(DATA_STAMP))
 
 
 def refresh_grid(session: DbSession) -> None:

@@ -2,11 +2,8 @@
 that MapLibre and QGIS read."""
 
 import hashlib
-import threading
-import time
-from collections import OrderedDict
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.views import MethodView
 
 from app import formats
@@ -18,7 +15,6 @@ from geo.tiles import (
     GRID_MAX_ZOOM,
     LAYER,
     MAX_ZOOM,
-    data_stamp,
     jurisdictions_bounds,
     request_tile,
 )
@@ -28,73 +24,6 @@ MVT = "application/vnd.mapbox-vector-tile"
 POINT_TILE_MAX_AGE = 60
 GRID_TILE_MAX_AGE = 300
 TILEJSON_MAX_ZOOM = 16  # clients overzoom beyond: points are exact to ~2 m at z16
-
-
-class TileCache:
-    """Built point tiles of this process, kept while the data stamp is unchanged.
-
-    A dense point tile carries every request in it (no cap), and on a million requests a
-    downtown tile holds over a hundred thousand points: seconds to build, however lean the
-    SQL. Kept here, a tile is built once per change of the data and then served in a
-    millisecond. Entries also expire after `max_age` seconds, which bounds what the stamp cannot
-    see (a deleted request) to what HTTP caches may serve anyway; the least recently used go
-    first beyond `max_bytes`."""
-
-    def __init__(self, max_bytes: int, max_age: float) -> None:
-        self.max_bytes, self.max_age = max_bytes, max_age
-        self._tiles: OrderedDict[tuple[int, int, int], tuple[str, float, bytes]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[int, int, int], stamp: str) -> bytes | None:
-        """The tile built for this stamp, if still fresh."""
-        with self._lock:
-            entry = self._tiles.get(key)
-            if entry is None or entry[0] != stamp or time.monotonic() - entry[1] > self.max_age:
-                return None
-            self._tiles.move_to_end(key)
-            return entry[2]
-
-    def put(self, key: tuple[int, int, int], stamp: str, body: bytes) -> None:
-        """Keep a built tile, evicting the least recently used beyond the byte budget."""
-        if len(body) > self.max_bytes:
-            return
-        with self._lock:
-            old = self._tiles.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old[2])
-            self._tiles[key] = (stamp, time.monotonic(), body)
-            self._bytes += len(body)
-            while self._bytes > self.max_bytes:
-                _, (_, _, evicted) = self._tiles.popitem(last=False)
-                self._bytes -= len(evicted)
-
-
-_caches: dict[int, TileCache] = {}
-
-
-def tile_cache() -> TileCache | None:
-    """This app's point tile cache (None when TILE_CACHE_BYTES is 0)."""
-    max_bytes = current_app.config.get("TILE_CACHE_BYTES", 64 << 20)
-    if not max_bytes:
-        return None
-    cache = _caches.get(id(current_app))
-    if cache is None:
-        cache = _caches.setdefault(id(current_app), TileCache(max_bytes, POINT_TILE_MAX_AGE))
-    return cache
-
-
-def point_tile(z: int, x: int, y: int) -> bytes:
-    """A point tile from the cache when the data has not changed since it was built."""
-    cache = tile_cache()
-    if cache is None:
-        return request_tile(db.session, z, x, y)
-    stamp = data_stamp(db.session)
-    body = cache.get((z, x, y), stamp)
-    if body is None:
-        body = request_tile(db.session, z, x, y)
-        cache.put((z, x, y), stamp, body)
-    return body
 
 
 def base_url() -> str:
@@ -109,12 +38,16 @@ class RequestTile(MethodView):
     @tiles_blp.response(200, description="A Mapbox vector tile (layer 'requests')",
                         content_type=MVT)
     def get(self, z: int, x: int, y: int):
-        """Grid cells with counts up to z11, every public request point above."""
+        """Grid cells with counts up to z14, every public request point above."""
         if z > MAX_ZOOM:
             raise BadRequest(f"z must be between 0 and {MAX_ZOOM}")
         if x >= 2**z or y >= 2**z:
             raise BadRequest(f"x and y must be between 0 and {2**z - 1} at zoom {z}")
-        body = request_tile(db.session, z, x, y) if z <= GRID_MAX_ZOOM else point_tile(z, x, y)
+        # Built on every request: no cache in the process (the server's speed is what is
+        # measured and what a CDN in front relies on). The strong ETag is the content's hash,
+        # so it is right whatever changed, deletions included; max-age bounds how long a
+        # CDN or browser serves a tile before revalidating, and a 304 saves the transfer.
+        body = request_tile(db.session, z, x, y)
         etag = hashlib.blake2b(body, digest_size=16).hexdigest()
         max_age = GRID_TILE_MAX_AGE if z <= GRID_MAX_ZOOM else POINT_TILE_MAX_AGE
         response = Response(body, content_type=MVT)
@@ -145,7 +78,8 @@ class RequestTileJSON(MethodView):
             "center": [(west + east) / 2, (south + north) / 2, 12],
             "vector_layers": [{
                 "id": LAYER,
-                "description": "Requests (zoom > 11) or grid cells with counts (zoom <= 11)",
+                "description": f"Requests (zoom > {GRID_MAX_ZOOM}) or grid cells with counts "
+                               f"(zoom <= {GRID_MAX_ZOOM})",
                 "minzoom": 0,
                 "maxzoom": TILEJSON_MAX_ZOOM,
                 "fields": {

@@ -165,7 +165,7 @@ def test_city_map_draws_our_tiles_and_no_hidden_request(browser, base_url):
     page.wait_for_selector("#city-map canvas", timeout=TIMEOUT)
     wait_until(page, "document.getElementById('city-map').maplibreMap?.getLayer('cells')"
                            " && document.getElementById('city-map').maplibreMap.loaded()")
-    page.evaluate("document.getElementById('city-map').maplibreMap.setZoom(13)")
+    page.evaluate("document.getElementById('city-map').maplibreMap.setZoom(15)")  # points from z15
     wait_until(page, """() => { const m = document.getElementById('city-map').maplibreMap;
         return m.loaded() && m.queryRenderedFeatures({layers: ['points']}).length > 0; }""")
     tiles = [(url, status) for url, status in watched.responses if "/tiles/requests/" in url]
