@@ -1,13 +1,13 @@
 """Photos in PostgreSQL: written with their report, served by every host and replica.
 
 Revision ID: 1700
-Revises: 1200
+Revises: 1600
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "1700"
-down_revision = "1200"
+down_revision = "1600"
 branch_labels = None
 depends_on = None
 
