@@ -14,13 +14,11 @@ from sqlalchemy import (
     Select,
     Text,
     and_,
-    case,
     cast,
     func,
     literal,
     literal_column,
     select,
-    text,
 )
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
@@ -35,21 +33,6 @@ def sql_string(value: str) -> ColumnElement[str]:
     """A string constant written into the statement, not a bind parameter: a 1000-row document
     statement has dozens of them, and every parameter costs psycopg time on every call."""
     return literal_column("'" + value.replace("'", "''") + "'", Text)
-
-
-def iso8601_local(timestamp: Any, timezone: Any) -> ColumnElement[str]:
-    """SQL: an aware timestamp as ISO 8601 at seconds precision with the offset of `timezone`
-    (an IANA name column), the same text app.datetimes.w3c gives in Python."""
-    local = func.timezone(timezone, timestamp)
-    offset = local - func.timezone(literal("UTC"), timestamp)
-    sign = case((offset < text("interval '0'"), literal("-")), else_=literal("+"))
-    magnitude = case((offset < text("interval '0'"), -offset), else_=offset)
-    return case(
-        (timestamp.is_(None), None),
-        else_=func.to_char(local, literal('YYYY-MM-DD"T"HH24:MI:SS'))
-        + sign
-        + func.to_char(magnitude, literal("HH24:MI")),
-    )
 
 
 def intersects_bbox(geometry: Any, indexed_location: Any, bbox: tuple[float, float, float, float],

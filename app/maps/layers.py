@@ -7,9 +7,9 @@ from sqlalchemy import Select, String, cast, select
 
 from app.maps.cql import BOOLEAN, DATETIME, GEOMETRY, NUMBER, STRING, Queryable
 from app.models import Department, District, Jurisdiction, Service, ServiceRequest
-from app.reads.projection import PublicDistrict, public_sql
+from app.reads.projection import PublicDistrict, local_datetime_sql, public_sql
 from app.reads.projection import requests_from as projection_from
-from geo.features import as_feature, iso8601_local
+from geo.features import as_feature
 
 REQUEST_GEOMETRY = ServiceRequest.public_point
 REQUEST_STATUSES = ("open", "closed")
@@ -22,7 +22,7 @@ def requests_from() -> Select:
 
 
 def _local(timestamp: Any) -> Any:
-    return iso8601_local(timestamp, Jurisdiction.timezone)
+    return local_datetime_sql(timestamp, Jurisdiction.timezone)
 
 
 REQUEST_PROPERTIES: dict[str, Any] = {

@@ -9,7 +9,7 @@ generated from PUBLIC_FIELDS.
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, case, cast, func, or_, select
+from sqlalchemy import Select, Text, and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
 from app import workflow
@@ -36,11 +36,25 @@ class PublicField:
     zone: str = "city"
 
 
-def local_datetime_sql(timestamp: Any) -> Any:
-    """SQL: a timestamp in the city's zone, ISO 8601 to the second with its offset; the one
-    date rendering of SQL-built documents. The transaction's TimeZone must be the city's
-    (write_dates_in): one to_char per date."""
-    return func.to_char(timestamp, sql_string('YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), type_=Text)
+def local_datetime_sql(timestamp: Any, zone: Any = None) -> Any:
+    """SQL: a timestamp in the city's zone, ISO 8601 to the second with its offset (the text
+    app.datetimes.w3c gives in Python); the one date rendering of SQL-built documents.
+
+    Without `zone`, the transaction's TimeZone must be the city's (write_dates_in): one
+    to_char per date. With `zone` (an IANA name column), each row is rendered in its own
+    zone, for outputs that span jurisdictions (the OGC collections)."""
+    if zone is None:
+        return func.to_char(timestamp, sql_string('YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), type_=Text)
+    local = func.timezone(zone, timestamp)
+    offset = local - func.timezone(sql_string("UTC"), timestamp)
+    negative = offset < literal_column("interval '0'")
+    sign = case((negative, sql_string("-")), else_=sql_string("+"))
+    magnitude = case((negative, -offset), else_=offset)
+    return case(
+        (timestamp.is_(None), None),
+        else_=func.to_char(local, sql_string('YYYY-MM-DD"T"HH24:MI:SS')) + sign
+        + func.to_char(magnitude, sql_string("HH24:MI")),
+    )
 
 
 def utc_datetime_sql(timestamp: Any) -> Any:
