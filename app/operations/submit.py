@@ -25,8 +25,8 @@ from app.models import (
 )
 from app.operations import duplicates
 from app.operations.locations import best_address_match
-from app.operations.shapes import shapes_of
 from app.operations.notifications import notify_submitted
+from app.operations.shapes import shapes_of
 from app.security import new_secret
 from geo.points import InvalidPoint, lat_long_of, parse_lat_long, to_geography
 
