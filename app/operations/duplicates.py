@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import DBAPIError
 
 from app.db import DbSession
 from app.models import RequestUpdate, Service, ServiceRequest
@@ -124,12 +125,24 @@ def _search_under_lock(session: DbSession, keys: list[int], search: Select) -> A
     so a search in the lock's own statement would miss the parent that the report it waited
     for has just committed. The search's parameters are plain numbers, text and datetimes,
     which psycopg adapts itself."""
-    connection = cast(psycopg.Connection, session.connection().connection.driver_connection)
-    compiled = search.compile(dialect=session.get_bind().dialect)
-    with connection.pipeline():
-        connection.execute(_LOCK_SQL, {"keys": keys})
-        cursor = connection.execute(compiled.string, compiled.params)
-    row = cursor.fetchone()
+    sa_connection = session.connection()
+    dialect = sa_connection.dialect
+    connection = cast(psycopg.Connection, sa_connection.connection.driver_connection)
+    compiled = search.compile(dialect=dialect)
+    try:
+        with connection.pipeline():
+            connection.execute(_LOCK_SQL, {"keys": keys})
+            cursor = connection.execute(compiled.string, compiled.params)
+        row = cursor.fetchone()
+    except psycopg.Error as error:
+        # Raised the way SQLAlchemy raises its own statements' errors: the pool drops a dead
+        # connection, and app.errors answers 503 while the database is unreachable.
+        disconnected = dialect.is_disconnect(cast(Any, error), sa_connection.connection, None)
+        if disconnected:
+            sa_connection.invalidate(error)
+        raise DBAPIError.instance(compiled.string, compiled.params, error, psycopg.Error,
+                                  connection_invalidated=disconnected,
+                                  dialect=dialect) from error
     return row[0] if row is not None else None
 
 
