@@ -16,10 +16,9 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ApiKey
+from app.operations.access import find_api_key
 from app.security import hash_secret
 
 # Endpoints whose POST files something; every other POST is limited per address only.
@@ -50,8 +49,8 @@ def _per_credential_limit() -> str:
     api_key = request.values.get("api_key")
     if not api_key:
         return default
-    quota = db.session.scalar(select(ApiKey.quota_per_hour).where(
-        ApiKey.key_hash == hash_secret(api_key), ApiKey.revoked_at.is_(None)))
+    live = find_api_key(db.session, api_key)
+    quota = live.quota_per_hour if live else None
     return f"{quota}/hour" if quota else default
 
 

@@ -60,12 +60,6 @@ def overlaps_geography_box(column: Any, min_long: float, min_lat: float, max_lon
     ))
 
 
-def covers_point(area: Any, lat: float, long: float) -> ColumnElement[bool]:
-    """A polygon column covers the point (boundary points included)."""
-    return func.ST_Covers(area, func.ST_SetSRID(func.ST_MakePoint(long, lat), WGS84))
-
-
-
 # Metres per degree of latitude at its smallest (the equator): a box of radius / this many
 # degrees always holds the circle.
 _METRES_PER_DEGREE_MIN = 110_574.0

@@ -32,8 +32,10 @@ class Jurisdiction(Base):
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(String(64))
+    # Deferred: every POST reads its jurisdiction, and a city's polygon is large; the point
+    # is tested against a cached copy (app/operations/shapes.py).
     boundary: Mapped[Any | None] = mapped_column(
-        Geometry("MULTIPOLYGON", 4326, spatial_index=False), nullable=True
+        Geometry("MULTIPOLYGON", 4326, spatial_index=False), nullable=True, deferred=True
     )
     holiday_country: Mapped[str | None] = mapped_column(String(8))
     holiday_subdivision: Mapped[str | None] = mapped_column(String(16))

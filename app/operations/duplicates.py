@@ -4,9 +4,11 @@ closing duplicates with their parent."""
 import hashlib
 import math
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Select, func, select, text
+import psycopg
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import DBAPIError
 
 from app.db import DbSession
 from app.models import RequestUpdate, Service, ServiceRequest
@@ -82,25 +84,20 @@ def _signed_64(digest: bytes) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def lock_duplicate_lookup(session: DbSession, service: Service, lat: float,
-                          long: float) -> None:
-    """Serialise the parent lookups of reports of one service near this point until the
-    transaction ends, so that two identical reports filed at the same moment link instead of
-    both becoming parents. The keys are taken in sorted order: no two reports deadlock."""
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[]))"
-             " WITH ORDINALITY AS k(key, n) ORDER BY n"),
-        {"keys": duplicate_lock_keys(service, lat, long)},
-    )
+# Serialises the parent lookups of reports of one service near a point until the transaction
+# ends, so that two identical reports filed at the same moment link instead of both becoming
+# parents. The keys are taken in sorted order: no two reports deadlock.
+_LOCK_SQL = ("SELECT pg_advisory_xact_lock(key) FROM unnest(%(keys)s::bigint[])"
+             " WITH ORDINALITY AS k(key, n) ORDER BY n")
 
 
 def find_parent(session: DbSession, service: Service, lat: float, long: float,
                 now: datetime) -> ServiceRequest | None:
     """The open root request a new report at this point duplicates, or None. Takes the
-    service's lookup lock first: call it only right before storing the new report."""
+    lookup lock of the service around the point first: call it only right before storing the
+    new report."""
     if not service.duplicate_radius_m:
         return None
-    lock_duplicate_lookup(session, service, lat, long)
     # The nearest candidate whose root is open, in one row: links always point at a root, so
     # a duplicate's parent is its root. Loading the candidates as objects and walking them in
     # Python held the lock (and so every report of the service) several times longer.
@@ -109,13 +106,44 @@ def find_parent(session: DbSession, service: Service, lat: float, long: float,
         nearest_first(ServiceRequest.location, lat, long).label("rank"),
         ServiceRequest.id.label("candidate_id"),
     ).subquery("candidates")
-    return session.scalar(
-        select(ServiceRequest)
+    search = (
+        select(ServiceRequest.id)
         .join(candidates, candidates.c.root_id == ServiceRequest.id)
         .where(ServiceRequest.status == "open")
         .order_by(candidates.c.rank, candidates.c.candidate_id)
         .limit(1)
     )
+    parent_id = _search_under_lock(session, duplicate_lock_keys(service, lat, long), search)
+    return session.get(ServiceRequest, parent_id) if parent_id is not None else None
+
+
+def _search_under_lock(session: DbSession, keys: list[int], search: Select) -> Any:
+    """The first column of the search's first row, read once the lock keys are held.
+
+    The lock and the search go to PostgreSQL in one psycopg pipeline: one round trip. They
+    stay two statements: a READ COMMITTED statement reads the snapshot taken when it starts,
+    so a search in the lock's own statement would miss the parent that the report it waited
+    for has just committed. The search's parameters are plain numbers, text and datetimes,
+    which psycopg adapts itself."""
+    sa_connection = session.connection()
+    dialect = sa_connection.dialect
+    connection = cast(psycopg.Connection, sa_connection.connection.driver_connection)
+    compiled = search.compile(dialect=dialect)
+    try:
+        with connection.pipeline():
+            connection.execute(_LOCK_SQL, {"keys": keys})
+            cursor = connection.execute(compiled.string, compiled.params)
+        row = cursor.fetchone()
+    except psycopg.Error as error:
+        # Raised the way SQLAlchemy raises its own statements' errors: the pool drops a dead
+        # connection, and app.errors answers 503 while the database is unreachable.
+        disconnected = dialect.is_disconnect(cast(Any, error), sa_connection.connection, None)
+        if disconnected:
+            sa_connection.invalidate(error)
+        raise DBAPIError.instance(compiled.string, compiled.params, error, psycopg.Error,
+                                  connection_invalidated=disconnected,
+                                  dialect=dialect) from error
+    return row[0] if row is not None else None
 
 
 def record_link(session: DbSession, duplicate: ServiceRequest, parent: ServiceRequest,

@@ -1,5 +1,5 @@
-"""Places the city already knows, read while filing: the district covering a point and the
-address matching a resident's text. The loaders of these tables live in places.py."""
+"""Places the city already knows, read while filing: the address matching a resident's text
+(the district covering a point is in shapes.py). The loaders of these tables live in places.py."""
 
 import re
 from dataclasses import dataclass
@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.db import DbSession
-from app.models import Address, District, Jurisdiction
+from app.models import Address, Jurisdiction
 from geo.addresses import normalize_address
-from geo.filters import covers_point
 
 # pg_trgm similarity of the normalised texts above which an address_string is trusted to be
 # that address: 0.6 accepts a typo ("45 oak avnue" ~ "45 oak avenue": 0.69) or a missing
@@ -28,17 +27,6 @@ class AddressMatch:
 
     address: Address
     similarity: float
-
-
-def district_covering(session: DbSession, jurisdiction: Jurisdiction, lat: float,
-                      long: float) -> District | None:
-    """The district whose polygon covers the point (lowest code if several overlap)."""
-    return session.scalar(
-        select(District)
-        .where(District.jurisdiction_id == jurisdiction.id, covers_point(District.geom, lat, long))
-        .order_by(District.code)
-        .limit(1)
-    )
 
 
 def best_address_match(session: DbSession, jurisdiction: Jurisdiction,

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from shapely import Point
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app import sla
@@ -15,7 +16,6 @@ from app.db import DbSession
 from app.exceptions import BadRequest, Forbidden, NotFound
 from app.models import (
     Address,
-    District,
     Jurisdiction,
     Reporter,
     RequestUpdate,
@@ -24,8 +24,9 @@ from app.models import (
     ServiceRequest,
 )
 from app.operations import duplicates
-from app.operations.locations import best_address_match, district_covering
+from app.operations.locations import best_address_match
 from app.operations.notifications import notify_submitted
+from app.operations.shapes import shapes_of
 from app.security import new_secret
 from geo.points import InvalidPoint, lat_long_of, parse_lat_long, to_geography
 
@@ -188,13 +189,7 @@ def _point_in_boundary(session: DbSession, jurisdiction: Jurisdiction, lat: str,
         point = parse_lat_long(lat, long)
     except InvalidPoint as error:
         raise _Invalid(str(error)) from None
-    # The boundary is read where it is stored: sending a city's polygon back to PostgreSQL
-    # with every report cost more than the test itself.
-    if jurisdiction.boundary is not None and not session.scalar(
-        select(func.ST_Covers(Jurisdiction.boundary,
-                              func.ST_SetSRID(func.ST_MakePoint(point.x, point.y), 4326)))
-        .where(Jurisdiction.id == jurisdiction.id)
-    ):
+    if not shapes_of(session, jurisdiction).in_boundary(point):
         raise _Invalid(
             f"the location ({point.y}, {point.x}) is outside {jurisdiction.name}'s boundary"
         )
@@ -229,13 +224,13 @@ def _locate(session: DbSession, jurisdiction: Jurisdiction,
 
 
 def _place(session: DbSession, jurisdiction: Jurisdiction, service: Service, location: Any,
-           now: datetime) -> tuple[District | None, ServiceRequest | None]:
-    """(district, parent) of a new report at `location`: the district covering it and the open
+           now: datetime) -> tuple[int | None, ServiceRequest | None]:
+    """(district id, parent) of a new report at `location`: the district covering it and the open
     report it duplicates. Takes the service's duplicate lock (see duplicates.find_parent)."""
     if location is None:
         return None, None
     lat, long = lat_long_of(location)
-    return (district_covering(session, jurisdiction, lat, long),
+    return (shapes_of(session, jurisdiction).district_id(Point(long, lat)),
             duplicates.find_parent(session, service, lat, long, now))
 
 
@@ -275,7 +270,7 @@ def submit_request(session: DbSession, jurisdiction: Jurisdiction, form: SubmitF
     deadline = compute_deadline(jurisdiction, service, now)
     token = new_secret(16) if service.type == "batch" else None
     reporter_fields = {k: v for k, v in form.reporter.items() if k in REPORTER_FIELDS and v}
-    district, parent = _place(session, jurisdiction, service, location, now)
+    district_id, parent = _place(session, jurisdiction, service, location, now)
     notices = [
         sla_notice(service),
         UNCONFIRMED_LOCATION_NOTICE if location is None else None,
@@ -302,7 +297,7 @@ def submit_request(session: DbSession, jurisdiction: Jurisdiction, form: SubmitF
         service_notice=" ".join(n for n in notices if n) or None,
         token=token,
         duplicate_of_id=parent.id if parent else None,
-        district_id=district.id if district else None,
+        district_id=district_id,
     )
     session.add(service_request)
     session.flush()

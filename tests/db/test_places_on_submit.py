@@ -1,5 +1,6 @@
 import pytest
 
+from app.exceptions import BadRequest
 from app.operations.locations import best_address_match
 from app.operations.submit import (
     UNCONFIRMED_LOCATION_NOTICE,
@@ -72,3 +73,17 @@ def test_address_id_takes_its_point_and_district(db_session, jurisdiction, addre
     filed = file_tree(db_session, jurisdiction, address_id="A-45")
     assert lat_long_of(filed.location) == pytest.approx((42.05, -87.69))
     assert filed.district_id == ward.id
+
+
+def test_a_district_drawn_after_a_report_applies_to_the_next_one(db_session, jurisdiction):
+    # The districts are cached per process: a district written here must drop the cache.
+    assert file_tree(db_session, jurisdiction, lat="42.05", long="-87.68").district_id is None
+    ward = add_district(db_session, jurisdiction, "1", (-87.74, 42.01, -87.66, 42.08))
+    assert file_tree(db_session, jurisdiction, lat="42.05", long="-87.68").district_id == ward.id
+
+
+def test_a_point_outside_the_boundary_is_refused_from_the_cached_shape(db_session,
+                                                                        jurisdiction):
+    file_tree(db_session, jurisdiction, lat="42.05", long="-87.68")  # fills the cache
+    with pytest.raises(BadRequest, match="outside"):
+        file_tree(db_session, jurisdiction, lat="40.0", long="-87.68")
