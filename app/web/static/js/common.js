@@ -104,5 +104,19 @@ window.City = (function () {
     return box;
   }
 
-  return { t, vote, follow, engageControls, describeError };
+  // Frame a map on the city: the bounds of every coordinate of its outline (boundary and
+  // districts). Without the outline the map keeps its view.
+  function fitToOutline(map, url) {
+    fetch(url).then((r) => r.json()).then((outline) => {
+      const bounds = new maplibregl.LngLatBounds();
+      for (const feature of outline.features) {
+        (function walk(coords) {
+          if (typeof coords[0] === "number") bounds.extend(coords); else coords.forEach(walk);
+        })(feature.geometry.coordinates);
+      }
+      if (!bounds.isEmpty()) map.fitBounds(bounds, { padding: 10, duration: 0 });
+    }).catch(() => {});
+  }
+
+  return { t, vote, follow, engageControls, describeError, fitToOutline };
 })();

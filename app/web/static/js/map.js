@@ -30,15 +30,7 @@
         "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5,
       },
     });
-    fetch(element.dataset.outline).then((r) => r.json()).then((outline) => {
-      const bounds = new maplibregl.LngLatBounds();
-      for (const feature of outline.features) {
-        (function walk(coords) {
-          if (typeof coords[0] === "number") bounds.extend(coords); else coords.forEach(walk);
-        })(feature.geometry.coordinates);
-      }
-      if (!bounds.isEmpty()) map.fitBounds(bounds, { padding: 10, duration: 0 });
-    }).catch(() => {});
+    City.fitToOutline(map, element.dataset.outline);
     applyFilters();
   });
 

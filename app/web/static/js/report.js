@@ -166,15 +166,7 @@
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
     // Reachable from the element, for the browser tests (and a city's own scripts).
     document.getElementById("pin-map").maplibreMap = map;
-    fetch(form.dataset.outline).then((r) => r.json()).then((outline) => {
-      const bounds = new maplibregl.LngLatBounds();
-      for (const feature of outline.features) {
-        (function walk(coords) {
-          if (typeof coords[0] === "number") bounds.extend(coords); else coords.forEach(walk);
-        })(feature.geometry.coordinates);
-      }
-      if (!bounds.isEmpty()) map.fitBounds(bounds, { padding: 10, duration: 0 });
-    }).catch(() => {});
+    City.fitToOutline(map, form.dataset.outline);
     map.on("click", (event) => placePin(event.lngLat.lat, event.lngLat.lng));
   }
 
