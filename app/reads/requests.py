@@ -27,7 +27,8 @@ from app import workflow
 from app.csv_safety import csv_safe_sql
 from app.db import DbSession
 from app.exceptions import BadRequest
-from app.models import Department, Jurisdiction, RequestUpdate, Service, ServiceRequest, Survey
+from app.lookups import AnyJurisdiction
+from app.models import Department, RequestUpdate, Service, ServiceRequest, Survey
 from app.reads.filters import Circle, RequestFilters, TimeRange, conditions
 
 # judged_sql and on_time_sql, the one on-time rule, are a public field's SQL (projection) and
@@ -52,7 +53,7 @@ DEFAULT_SORT = "-requested_datetime"
 GROUPS = ("service", "department", "district", "month", "status")
 
 
-def matching(jurisdiction: Jurisdiction, filters: RequestFilters, *columns: Any) -> Select:
+def matching(jurisdiction: AnyJurisdiction, filters: RequestFilters, *columns: Any) -> Select:
     """`columns` over the requests of `jurisdiction` that pass `filters`."""
     return requests_from(*columns).where(*conditions(jurisdiction, filters))
 
@@ -142,7 +143,7 @@ def public_api_columns() -> list[Any]:
     ]
 
 
-def list_page(session: DbSession, jurisdiction: Jurisdiction, filters: RequestFilters, *,
+def list_page(session: DbSession, jurisdiction: AnyJurisdiction, filters: RequestFilters, *,
               sort: str, cursor: Cursor | None, limit: int) -> tuple[list[Any], Cursor | None]:
     """One page of rows and the cursor of the next page (None on the last one)."""
     write_dates_in(session, jurisdiction.timezone)
@@ -155,14 +156,14 @@ def list_page(session: DbSession, jurisdiction: Jurisdiction, filters: RequestFi
     return rows[:limit], Cursor(sort, key, last.id)
 
 
-def one_row(session: DbSession, jurisdiction: Jurisdiction, service_request_id: int) -> Any:
+def one_row(session: DbSession, jurisdiction: AnyJurisdiction, service_request_id: int) -> Any:
     """One request's public row, or None."""
     write_dates_in(session, jurisdiction.timezone)
     return session.execute(matching(jurisdiction, RequestFilters(
         service_request_ids=[service_request_id]), *public_api_columns())).first()
 
 
-def recently_changed(session: DbSession, jurisdiction: Jurisdiction, filters: RequestFilters,
+def recently_changed(session: DbSession, jurisdiction: AnyJurisdiction, filters: RequestFilters,
                      limit: int) -> list[Any]:
     """The most recently changed requests, for the Atom feed."""
     write_dates_in(session, jurisdiction.timezone)
@@ -186,7 +187,7 @@ def public_timeline(session: DbSession, service_request_ids: list[int]) -> list[
     ))
 
 
-def freshness(session: DbSession, jurisdiction: Jurisdiction,
+def freshness(session: DbSession, jurisdiction: AnyJurisdiction,
               filters: RequestFilters) -> tuple[datetime | None, int]:
     """(newest updated_at, count) of the filtered requests: what an export's ETag rests on."""
     newest, count = session.execute(
@@ -214,7 +215,7 @@ def _json_object(pairs: list[tuple[str, Any]]) -> Any:
     return func.json_build_object(*arguments)
 
 
-def export_query(jurisdiction: Jurisdiction, filters: RequestFilters, export_format: str,
+def export_query(jurisdiction: AnyJurisdiction, filters: RequestFilters, export_format: str,
                  ) -> Select:
     """The export statement: one text column per line (JSON formats) or the CSV columns,
     built by PostgreSQL from the stored public columns. Dates need write_dates_in."""
@@ -253,7 +254,7 @@ def _group_columns(group: str) -> list[Any]:
     return [ServiceRequest.detailed_status.label("status")]
 
 
-def statistics(session: DbSession, jurisdiction: Jurisdiction, filters: RequestFilters,
+def statistics(session: DbSession, jurisdiction: AnyJurisdiction, filters: RequestFilters,
                groups: list[str]) -> list[Any]:
     """Per group: counts, median days to close, on-time share (projection.on_time_sql) and
     satisfaction (1 to 3); see the stats method text for what each figure counts."""
@@ -286,7 +287,7 @@ def statistics(session: DbSession, jurisdiction: Jurisdiction, filters: RequestF
 NEARBY_LIMIT = 50
 
 
-def nearby_open(session: DbSession, jurisdiction: Jurisdiction, service: Service, *, lat: float,
+def nearby_open(session: DbSession, jurisdiction: AnyJurisdiction, service: Service, *, lat: float,
                 long: float, now: datetime, limit: int = NEARBY_LIMIT) -> list[Any]:
     """Open requests of `service` published within its duplicate radius of the pin and filed
     within its window, nearest first, as the public may see them. Selection, distance and

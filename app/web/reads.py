@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.lookups import resolve_jurisdiction
+from app.lookups import AnyJurisdiction, City, resolve_city
 from app.models import District, Jurisdiction, Service, ServiceRequest
 from app.public.transparency import (
     follow_request,
@@ -23,12 +23,12 @@ from app.reads import requests as public_reads
 from app.reads.filters import RequestFilters
 
 
-def jurisdiction(jurisdiction_id: str | None) -> Jurisdiction:
+def jurisdiction(jurisdiction_id: str | None) -> City:
     """The jurisdiction a page is about (optional when the server has one)."""
-    return resolve_jurisdiction(db.session, jurisdiction_id)
+    return resolve_city(db.session, jurisdiction_id)
 
 
-def zone(city: Jurisdiction) -> ZoneInfo:
+def zone(city: AnyJurisdiction) -> ZoneInfo:
     """The city's timezone, in which the pages show dates."""
     return ZoneInfo(city.timezone)
 
