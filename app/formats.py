@@ -112,6 +112,11 @@ def json_response(document: Any, status: int = 200, mimetype: str = JSON_MIMETYP
     return Response(to_json(document), status=status, content_type=f"{mimetype}; charset=utf-8")
 
 
+def json_text_response(body: str, mimetype: str = JSON_MIMETYPE) -> Response:
+    """A JSON document built by PostgreSQL, sent as the text it came as."""
+    return Response(body, content_type=f"{mimetype}; charset=utf-8")
+
+
 def render(
     document: Any, fmt: str, root: str, item: str | None = None, status: int = 200
 ) -> Response:

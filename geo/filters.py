@@ -5,7 +5,7 @@ from itertools import pairwise
 from typing import Any
 
 from geoalchemy2 import Geography
-from sqlalchemy import ColumnElement, and_, cast, func, or_
+from sqlalchemy import ColumnElement, Float, and_, cast, func, or_
 
 from geo.points import WGS84
 
@@ -65,13 +65,16 @@ def overlaps_geography_box(column: Any, min_long: float, min_lat: float, max_lon
 _METRES_PER_DEGREE_MIN = 110_574.0
 
 
-def geometry_within_radius(column: Any, lat: float, long: float,
-                           radius_m: float) -> ColumnElement[bool]:
+def geometry_within_radius(column: Any, lat: Any, long: Any, radius_m: Any) -> ColumnElement[bool]:
     """A geometry(4326) column within radius_m metres (on the spheroid) of the point: a box
-    test the column's GiST index serves, then the exact distance in metres."""
+    test the column's GiST index serves, then the exact distance in metres. lat, long and
+    radius_m are numbers or SQL (bind parameters of a statement built once, a column), so the
+    box is computed in SQL too."""
     centre = func.ST_SetSRID(func.ST_MakePoint(long, lat), WGS84)
     degrees_lat = radius_m / _METRES_PER_DEGREE_MIN
-    cos_lat = max(math.cos(math.radians(min(abs(lat) + degrees_lat, 89.9))), 1e-6)
+    cos_lat = func.greatest(
+        func.cos(func.radians(func.least(func.abs(lat) + degrees_lat, 89.9))), 1e-6,
+        type_=Float)
     return and_(
         column.op("&&")(func.ST_Expand(centre, degrees_lat / cos_lat, degrees_lat)),
         func.ST_DWithin(cast(column, Geography), point_geography(lat, long), radius_m),

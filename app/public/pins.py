@@ -1,8 +1,6 @@
 """Public pin tools: the open cases near a pin before filing, "me too" votes, and address
 autocomplete (the "location box")."""
 
-from datetime import UTC, datetime
-
 from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import select
@@ -13,7 +11,6 @@ from app.extensions import db
 from app.lookups import resolve_city, resolve_jurisdiction
 from app.models import ServiceRequest
 from app.operations.locations import search_addresses
-from app.operations.submit import find_service
 from app.operations.votes import cast_vote, voter_identity
 from app.public import blp
 from app.reads.requests import nearby_open
@@ -39,14 +36,11 @@ class NearbyOpenRequests(MethodView):
         """Open requests of the service within its duplicate radius and window, nearest
         first: what an app shows before "submit". Empty for a service without a rule."""
         jurisdiction = resolve_city(db.session, args.get("jurisdiction_id"))
-        service = find_service(db.session, jurisdiction, args["service_code"])
-        lat, long = args["lat"], args["long"]
-        rows = nearby_open(db.session, jurisdiction, service, lat=lat, long=long,
-                           now=datetime.now(UTC))
-        return formats.json_response([
-            {**row._asdict(), "distance_m": float(row.distance_m),
-             "duplicate_of": str(row.duplicate_of) if row.duplicate_of else None}
-            for row in rows])
+        document = nearby_open(db.session, jurisdiction, args["service_code"],
+                               lat=args["lat"], long=args["long"])
+        if document is None:
+            raise NotFound(f"service_code {args['service_code']!r} was not found")
+        return formats.json_text_response(document)
 
 
 @blp.route("/requests/<service_request_id>/votes")

@@ -7,20 +7,25 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Float,
     Numeric,
     Select,
     Text,
+    bindparam,
     cast,
     func,
     literal,
+    literal_column,
     select,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import aliased
 
 from app import workflow
 from app.csv_safety import csv_safe_sql
@@ -43,6 +48,8 @@ from app.reads.projection import (
     public_sql,
     requests_from,
 )
+from app.reads.statements import read_value
+from geo.features import sql_string
 from geo.filters import geometry_distance_m
 
 SORT_COLUMNS = {
@@ -53,8 +60,10 @@ DEFAULT_SORT = "-requested_datetime"
 GROUPS = ("service", "department", "district", "month", "status")
 
 
-def matching(jurisdiction: AnyJurisdiction, filters: RequestFilters, *columns: Any) -> Select:
-    """`columns` over the requests of `jurisdiction` that pass `filters`."""
+def matching(jurisdiction: AnyJurisdiction | None, filters: RequestFilters,
+             *columns: Any) -> Select:
+    """`columns` over the requests of `jurisdiction` (of every one: None) that pass
+    `filters`."""
     return requests_from(*columns).where(*conditions(jurisdiction, filters))
 
 
@@ -202,10 +211,12 @@ def export_properties() -> list[tuple[str, Any]]:
     return [(name, public_sql(name)) for name in EXPORT_COLUMNS]
 
 
-def _json_object(pairs: list[tuple[str, Any]]) -> Any:
+def json_object(pairs: list[tuple[str, Any]]) -> Any:
+    """SQL: a JSON object of (key, SQL value) pairs in their order; the keys are written into
+    the statement (sql_string), not sent as parameters."""
     arguments: list[Any] = []
     for name, expression in pairs:
-        arguments.extend((literal(name), expression))
+        arguments.extend((sql_string(name), expression))
     return func.json_build_object(*arguments)
 
 
@@ -217,14 +228,14 @@ def export_query(jurisdiction: AnyJurisdiction, filters: RequestFilters, export_
     if export_format == "csv":
         columns = [csv_safe_sql(expression).label(name) for name, expression in properties]
     elif export_format == "ndjson":
-        columns = [cast(_json_object(properties), Text).label("line")]
+        columns = [cast(json_object(properties), Text).label("line")]
     else:
         feature = func.json_build_object(
             literal("type"), literal("Feature"),
             literal("id"), public_sql("service_request_id"),
             literal("geometry"), cast(func.ST_AsGeoJSON(ServiceRequest.public_point, 6), JSON),
             literal("properties"),
-            _json_object([p for p in properties if p[0] not in ("lat", "long")]),
+            json_object([p for p in properties if p[0] not in ("lat", "long")]),
         )
         columns = [cast(feature, Text).label("line")]
     return newest_first(matching(jurisdiction, filters, *columns))
@@ -279,35 +290,63 @@ def statistics(session: DbSession, jurisdiction: AnyJurisdiction, filters: Reque
 # --- the nearby check ----------------------------------------------------------------------
 
 NEARBY_LIMIT = 50
+# The service the pin is for, read in the same statement as its open requests: its duplicate
+# radius and window select them, and no row at all means an unknown or inactive service.
+_RULE = aliased(Service, name="rule")
+_PIN_LAT = bindparam("lat", type_=Float)
+_PIN_LONG = bindparam("long", type_=Float)
 
 
-def nearby_open(session: DbSession, jurisdiction: AnyJurisdiction, service: Service, *, lat: float,
-                long: float, now: datetime, limit: int = NEARBY_LIMIT) -> list[Any]:
-    """Open requests of `service` published within its duplicate radius of the pin and filed
-    within its window, nearest first, as the public may see them. Selection, distance and
-    coordinates all use the published point: a hidden request is never listed, a block one
-    is found, placed and measured at its grid cell, so no answer depends on a true point.
-    (Linking a new report to its parent at filing uses true points, server-side:
-    operations/duplicates.py.)"""
-    if not service.duplicate_radius_m:
-        return []
-    distance = geometry_distance_m(ServiceRequest.public_point, lat, long)
-    ranges = []
-    if service.duplicate_window_days:
-        ranges.append(TimeRange("requested_at",
-                                now - timedelta(days=service.duplicate_window_days)))
-    filters = RequestFilters(statuses=["open"], ranges=ranges,
-                             circle=Circle(lat, long, service.duplicate_radius_m))
-    query = matching(
-        jurisdiction, filters,
-        public_sql("service_request_id").label("service_request_id"),
-        Service.service_code, ServiceRequest.status,
-        public_sql("requested_datetime").label("requested_datetime"),
-        public_sql("description").label("description"),
-        ServiceRequest.vote_count.label("votes"),
-        ServiceRequest.duplicate_of_id.label("duplicate_of"),
-        func.round(cast(distance, Numeric), 1).label("distance_m"),
-        public_sql("lat").label("lat"), public_sql("long").label("long"),
-    ).where(ServiceRequest.service_id == service.id, ServiceRequest.public_listed.is_(True))
-    return list(session.execute(
-        query.order_by(distance, ServiceRequest.id).limit(limit), city_zone(jurisdiction.timezone)))
+def _nearby_statement() -> Select:
+    distance = geometry_distance_m(ServiceRequest.public_point, _PIN_LAT, _PIN_LONG)
+    # No window (none, or 0 days) leaves the age unbounded.
+    window = func.nullif(_RULE.duplicate_window_days, 0) * literal_column("interval '1 day'")
+    filed_after = func.coalesce(func.now() - window, literal_column("'-infinity'::timestamptz"))
+    filters = RequestFilters(statuses=["open"], ranges=[TimeRange("requested_at", filed_after)],
+                             circle=Circle(_PIN_LAT, _PIN_LONG, _RULE.duplicate_radius_m))
+    item = json_object([
+        ("service_request_id", public_sql("service_request_id")),
+        ("service_code", public_sql("service_code")),
+        ("status", public_sql("status")),
+        ("requested_datetime", public_sql("requested_datetime")),
+        ("description", public_sql("description")),
+        ("votes", ServiceRequest.vote_count),
+        ("duplicate_of", public_sql("duplicate_of")),
+        ("distance_m", func.round(cast(distance, Numeric), 1)),
+        ("lat", public_sql("lat")),
+        ("long", public_sql("long")),
+    ])
+    page = (
+        matching(None, filters, item.label("item"), distance.label("distance"),
+                 ServiceRequest.id.label("id"))
+        .where(ServiceRequest.service_id == _RULE.id, ServiceRequest.public_listed.is_(True),
+               _RULE.duplicate_radius_m > 0)
+        .order_by(distance, ServiceRequest.id)
+        .limit(NEARBY_LIMIT)
+        .correlate(_RULE)
+        .subquery("page")
+    )
+    items = select(cast(func.coalesce(
+        func.json_agg(aggregate_order_by(page.c.item, page.c.distance, page.c.id)),
+        literal_column("'[]'::json")), Text)).scalar_subquery()
+    return select(items).where(_RULE.jurisdiction_id == bindparam("jurisdiction_id"),
+                               _RULE.service_code == bindparam("service_code"),
+                               _RULE.active.is_(True))
+
+
+# Built once: see app/reads/statements.py.
+NEARBY_STATEMENT = _nearby_statement()
+
+
+def nearby_open(session: DbSession, jurisdiction: AnyJurisdiction, service_code: str, *,
+                lat: float, long: float) -> str | None:
+    """Open requests of the service `service_code` published within its duplicate radius of
+    the pin and filed within its window, nearest first, as the public may see them: a JSON
+    array, empty for a service without a radius; None when the jurisdiction has no active
+    service of that code. Selection, distance and coordinates all use the published point: a
+    hidden request is never listed, a block one is found, placed and measured at its grid
+    cell, so no answer depends on a true point. (Linking a new report to its parent at filing
+    uses true points, server-side: operations/duplicates.py.)"""
+    return read_value(session, NEARBY_STATEMENT, {
+        "jurisdiction_id": jurisdiction.id, "service_code": service_code, "lat": lat,
+        "long": long, **city_zone(jurisdiction.timezone)})
