@@ -5,20 +5,22 @@ rows one by one in Python measured about 450 against 40 requests/s on the same q
 the rows never become Python objects and the response body is PostgreSQL's own text.
 """
 
-import json
 from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     Text,
     and_,
+    bindparam,
+    case,
     cast,
     func,
-    literal,
     literal_column,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
@@ -55,29 +57,29 @@ def as_feature(feature_id: Any, geometry: Any, properties: dict[str, Any]) -> Co
     """SQL: one GeoJSON Feature object with the id at the top level (OGC API Features)."""
     pairs: list[Any] = []
     for name, value in properties.items():
-        pairs.extend([literal(name), value])
+        pairs.extend([sql_string(name), value])
     return func.json_build_object(
-        literal("type"), literal("Feature"),
-        literal("id"), feature_id,
-        literal("geometry"),
-        cast(func.ST_AsGeoJSON(geometry, COORDINATE_DECIMALS), JSON),
-        literal("properties"), func.json_build_object(*pairs),
+        sql_string("type"), sql_string("Feature"),
+        sql_string("id"), feature_id,
+        sql_string("geometry"),
+        cast(func.ST_AsGeoJSON(geometry, literal_column(str(COORDINATE_DECIMALS))), JSON),
+        sql_string("properties"), func.json_build_object(*pairs),
     )
 
 
-def count_matched(session: Any, matching: Select, cap: int) -> int:
-    """How many rows `matching` has, counted no further than `cap`: a bbox over a city of a
-    million requests must not count them all to show a hundred."""
-    capped = matching.with_only_columns(literal(1)).order_by(None).limit(cap).subquery()
-    return session.scalar(select(func.count()).select_from(capped))
-
-
-def feature_collection(matching: Select, feature: ColumnElement[Any], sort_key: Any, *,
-                       limit: int, offset: int, links: list[dict], time_stamp: str,
-                       number_matched: int | None) -> Select:
+def feature_collection(matching: Select, feature: ColumnElement[Any], sort_key: Any) -> Select:
     """SQL: a page of `matching` (a select whose FROM and WHERE give the rows; its columns are
-    ignored) as one FeatureCollection text with numberReturned, timeStamp and links, and
-    numberMatched when it is given (OGC API Features: it is optional, and exact when present)."""
+    ignored) as one FeatureCollection text, in one statement. Its parameters: `limit` and
+    `offset`; `count_cap`, how far the rows are counted: numberMatched is given when there
+    are fewer (OGC API - Features Part 1, 7.15.8: optional, and exact when present: counting
+    every request of a city to show a hundred would cost more than the page); `time_stamp`;
+    `links`, the page's links as JSON text, and `links_with_next`, the same with the next
+    page's, sent when more rows match than this page reaches."""
+    limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
+    cap = bindparam("count_cap", type_=Integer)
+    capped = matching.with_only_columns(literal_column("1")).order_by(None).limit(cap)
+    counted = select(func.count().label("matched")).select_from(capped.subquery("capped"))
+    counted_rows = counted.subquery("counted")
     page = (
         matching.with_only_columns(feature.label("feature"), sort_key.label("sort_key"))
         .order_by(sort_key)
@@ -85,24 +87,32 @@ def feature_collection(matching: Select, feature: ColumnElement[Any], sort_key: 
         .offset(offset)
         .subquery("page")
     )
-    # One pass over the page: the aggregate gives both the features and how many they are
-    # (a second subquery over the page would run the page's query twice).
-    features = func.coalesce(
-        func.json_agg(aggregate_order_by(page.c.feature, page.c.sort_key)),
-        literal_column("'[]'::json"),
-    )
-    pairs: list[Any] = [
-        literal("type"), literal("FeatureCollection"),
-        literal("timeStamp"), literal(time_stamp),
-    ]
-    if number_matched is not None:
-        pairs.extend([literal("numberMatched"), literal(number_matched)])
-    pairs.extend([
-        literal("numberReturned"), func.count(),
-        literal("features"), features,
-        literal("links"), cast(literal(json.dumps(links)), JSON),
-    ])
-    return select(cast(func.json_build_object(*pairs), Text)).select_from(page)
+    # One pass over the page: the aggregate gives both the features and how many they are.
+    paged = select(
+        func.coalesce(func.json_agg(aggregate_order_by(page.c.feature, page.c.sort_key)),
+                      literal_column("'[]'::json")).label("features"),
+        func.count().label("returned"),
+    ).select_from(page).subquery("paged")
+    matched = counted_rows.c.matched
+    links = case((matched > offset + limit, cast(bindparam("links_with_next", type_=Text), JSON)),
+                 else_=cast(bindparam("links", type_=Text), JSON))
+
+    def document(with_number_matched: bool) -> Any:
+        pairs: list[Any] = [
+            sql_string("type"), sql_string("FeatureCollection"),
+            sql_string("timeStamp"), bindparam("time_stamp", type_=Text),
+        ]
+        if with_number_matched:
+            pairs.extend([sql_string("numberMatched"), matched])
+        pairs.extend([
+            sql_string("numberReturned"), paged.c.returned,
+            sql_string("features"), paged.c.features,
+            sql_string("links"), links,
+        ])
+        return func.json_build_object(*pairs)
+
+    return select(cast(case((matched < cap, document(True)), else_=document(False)), Text)) \
+        .select_from(counted_rows).join(paged, true())
 
 
 def wgs84(geometry: Any) -> ColumnElement[Any]:

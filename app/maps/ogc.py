@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 from flask.views import MethodView
-from sqlalchemy import func, select
+from sqlalchemy import Float, Select, bindparam, func, select
 
 from app import formats
 from app.exceptions import BadRequest, NotFound
@@ -23,8 +23,9 @@ from app.maps import layers, ogc_blp
 from app.maps.cql import parse_filter
 from app.models import District, Jurisdiction, Service, ServiceRequest
 from app.reads.filters import RequestFilters, TimeRange, conditions, require_known
+from app.reads.statements import read_value
 from app.web_addresses import public_base_url
-from geo.features import count_matched, extent_of, feature_collection, intersects_bbox
+from geo.features import extent_of, feature_collection, intersects_bbox
 from schemas.maps import FormatArgsSchema, ItemsArgsSchema, RequestItemsArgsSchema
 
 GEOJSON = "application/geo+json"
@@ -188,13 +189,13 @@ class CollectionById(MethodView):
         return ogc_json(collection_document(collection_id))
 
 
-# numberMatched is counted up to this many features and left out above (OGC API - Features
-# Part 1, 7.15.8: optional, and exact when present): counting every request of a city on each
-# page cost more than building the page itself.
+# numberMatched is counted up to this many features and left out above (see
+# geo.features.feature_collection).
 NUMBER_MATCHED_CAP = 10_000
 
 
-def _page_links(collection_id: str, limit: int, offset: int, more: bool) -> list[dict]:
+def _links(collection_id: str, limit: int, offset: int) -> tuple[str, str]:
+    """The page's links as JSON text: without and with the next page's."""
     here = f"{base_url()}/ogc/collections/{collection_id}/items"
     query = request.args.to_dict(flat=False)
 
@@ -208,27 +209,35 @@ def _page_links(collection_id: str, limit: int, offset: int, more: bool) -> list
     ]
     if offset > 0:
         links.append(link(at(max(offset - limit, 0)), "prev", GEOJSON, "Previous page"))
-    if more:
-        links.append(link(at(offset + limit), "next", GEOJSON, "Next page"))
-    return links
+    with_next = [*links, link(at(offset + limit), "next", GEOJSON, "Next page")]
+    return json.dumps(links), json.dumps(with_next)
 
 
-def _geojson(body: str) -> Response:
-    return Response(body, content_type=f"{GEOJSON}; charset=utf-8")
-
-
-def _items(collection_id: str, matching, feature, sort_key, args: dict) -> Response:
+def _items(collection_id: str, statement: Select, args: dict,
+           parameters: dict[str, Any] | None = None) -> Response:
+    """A page of items: `statement` from geo.features.feature_collection, run with the page's
+    parameters and `parameters` (what the statement binds of the filters)."""
     limit, offset = args["limit"], args["offset"]
-    # Counting one past the page tells whether a next page exists, whatever the cap.
-    cap = max(NUMBER_MATCHED_CAP, offset + limit + 1)
-    counted = count_matched(db.session, matching, cap)
-    statement = feature_collection(
-        matching, feature, sort_key, limit=limit, offset=offset,
-        links=_page_links(collection_id, limit, offset, more=counted > offset + limit),
-        time_stamp=rfc3339_utc(datetime.now(UTC)),
-        number_matched=counted if counted < cap else None,
-    )
-    return _geojson(db.session.scalar(statement))
+    links, links_with_next = _links(collection_id, limit, offset)
+    document = read_value(db.session, statement, {
+        **(parameters or {}), "limit": limit, "offset": offset,
+        # Counting one past the page tells whether a next page exists, whatever the cap.
+        "count_cap": max(NUMBER_MATCHED_CAP, offset + limit + 1),
+        "time_stamp": rfc3339_utc(datetime.now(UTC)),
+        "links": links, "links_with_next": links_with_next,
+    })
+    return formats.json_text_response(document, mimetype=GEOJSON)
+
+
+def _request_items(filters: RequestFilters) -> Select:
+    return feature_collection(layers.requests_from().where(*conditions(None, filters)),
+                              layers.REQUEST_FEATURE, ServiceRequest.id)
+
+
+_BBOX = tuple(bindparam(name, type_=Float) for name in ("west", "south", "east", "north"))
+# What map clients ask most (a bbox, or nothing), built once: see app/reads/statements.py.
+_ITEMS_IN_BBOX = _request_items(RequestFilters(bbox=_BBOX))  # type: ignore[arg-type]
+_ALL_ITEMS = _request_items(RequestFilters())
 
 
 def request_filters(args: dict) -> RequestFilters:
@@ -260,8 +269,13 @@ class RequestItems(MethodView):
     def get(self, args: dict):
         """Requests, oldest id first, filtered by bbox, datetime (requested), service_code,
         status and a CQL2 text `filter`."""
-        matching = layers.requests_from().where(*conditions(None, request_filters(args)))
-        return _items("requests", matching, layers.REQUEST_FEATURE, ServiceRequest.id, args)
+        filters = request_filters(args)
+        if filters == RequestFilters(bbox=filters.bbox):
+            if filters.bbox is None:
+                return _items("requests", _ALL_ITEMS, args)
+            bbox = dict(zip(("west", "south", "east", "north"), filters.bbox, strict=True))
+            return _items("requests", _ITEMS_IN_BBOX, args, bbox)
+        return _items("requests", _request_items(filters), args)
 
 
 @ogc_blp.route("/collections/districts/items")
@@ -278,7 +292,8 @@ class DistrictItems(MethodView):
         if "bbox" in args:
             matching = matching.where(intersects_bbox(District.geom, District.geom,
                                                       tuple(args["bbox"]), 0))
-        return _items("districts", matching, layers.DISTRICT_FEATURE, District.id, args)
+        return _items("districts", feature_collection(matching, layers.DISTRICT_FEATURE,
+                                                      District.id), args)
 
 
 @ogc_blp.route("/collections/requests/items/<feature_id>")
@@ -304,7 +319,8 @@ class RequestItem(MethodView):
                  "This feature"),
             link(f"{root}/ogc/collections/requests", "collection", JSON, "The collection"),
         ]
-        return _geojson(json.dumps(feature, ensure_ascii=False))
+        return formats.json_text_response(json.dumps(feature, ensure_ascii=False),
+                                          mimetype=GEOJSON)
 
 
 @ogc_blp.route("/collections/requests/queryables")
