@@ -77,7 +77,7 @@ def feature_collection(matching: Select, feature: ColumnElement[Any], sort_key: 
     page's, sent when more rows match than this page reaches."""
     limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
     cap = bindparam("count_cap", type_=Integer)
-    capped = matching.with_only_columns(literal_column("1")).order_by(None).limit(cap)
+    capped: Select = matching.with_only_columns(literal_column("1")).order_by(None).limit(cap)
     counted = select(func.count().label("matched")).select_from(capped.subquery("capped"))
     counted_rows = counted.subquery("counted")
     page = (

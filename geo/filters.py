@@ -9,10 +9,14 @@ from sqlalchemy import ColumnElement, Float, and_, cast, func, or_
 
 from geo.points import WGS84
 
+# geography with its SRID: a bare `geography` cast is rendered with SRID -1, which PostgreSQL
+# answers with a NOTICE sent to the client on every statement that parses it.
+WGS84_GEOGRAPHY = Geography(srid=WGS84)
 
-def point_geography(lat: float, long: float) -> ColumnElement[Any]:
+
+def point_geography(lat: Any, long: Any) -> ColumnElement[Any]:
     """ST_MakePoint(long, lat) as geography (x is longitude!)."""
-    return cast(func.ST_SetSRID(func.ST_MakePoint(long, lat), WGS84), Geography)
+    return cast(func.ST_SetSRID(func.ST_MakePoint(long, lat), WGS84), WGS84_GEOGRAPHY)
 
 
 def within_radius(column: Any, lat: float, long: float, radius_m: float) -> ColumnElement[bool]:
@@ -54,7 +58,7 @@ def overlaps_geography_box(column: Any, min_long: float, min_lat: float, max_lon
     from pole to pole) has no defined path (PostGIS: "Antipodal edge"), so a large box is cut
     into pieces of at most GEOGRAPHY_PIECE_DEGREES on each axis, OR-ed."""
     return or_(*(
-        column.op("&&")(cast(envelope(west, south, east, north), Geography))
+        column.op("&&")(cast(envelope(west, south, east, north), WGS84_GEOGRAPHY))
         for west, east in _cuts(min_long, max_long)
         for south, north in _cuts(min_lat, max_lat)
     ))
@@ -77,13 +81,13 @@ def geometry_within_radius(column: Any, lat: Any, long: Any, radius_m: Any) -> C
         type_=Float)
     return and_(
         column.op("&&")(func.ST_Expand(centre, degrees_lat / cos_lat, degrees_lat)),
-        func.ST_DWithin(cast(column, Geography), point_geography(lat, long), radius_m),
+        func.ST_DWithin(cast(column, WGS84_GEOGRAPHY), point_geography(lat, long), radius_m),
     )
 
 
-def geometry_distance_m(column: Any, lat: float, long: float) -> ColumnElement[float]:
+def geometry_distance_m(column: Any, lat: Any, long: Any) -> ColumnElement[float]:
     """Metres on the spheroid from a geometry(4326) column to the point."""
-    return func.ST_Distance(cast(column, Geography), point_geography(lat, long))
+    return func.ST_Distance(cast(column, WGS84_GEOGRAPHY), point_geography(lat, long))
 
 
 def geometry_in_bbox(column: Any, min_long: float, min_lat: float, max_long: float,

@@ -234,9 +234,10 @@ def _request_items(filters: RequestFilters) -> Select:
                               layers.REQUEST_FEATURE, ServiceRequest.id)
 
 
-_BBOX = tuple(bindparam(name, type_=Float) for name in ("west", "south", "east", "north"))
+_BBOX = (bindparam("west", type_=Float), bindparam("south", type_=Float),
+         bindparam("east", type_=Float), bindparam("north", type_=Float))
 # What map clients ask most (a bbox, or nothing), built once: see app/reads/statements.py.
-_ITEMS_IN_BBOX = _request_items(RequestFilters(bbox=_BBOX))  # type: ignore[arg-type]
+_ITEMS_IN_BBOX = _request_items(RequestFilters(bbox=_BBOX))
 _ALL_ITEMS = _request_items(RequestFilters())
 
 

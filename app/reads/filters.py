@@ -27,11 +27,12 @@ STATUS_VALUES = (*OPEN_CLOSED, *workflow.ALL_STATES)
 
 @dataclass(frozen=True)
 class Circle:
-    """lat, long, radius: requests published within radius_m metres."""
+    """lat, long, radius: requests published within radius_m metres. Numbers, or SQL (the
+    bind parameters and columns of a statement built once, app/reads/statements.py)."""
 
-    lat: float
-    long: float
-    radius_m: float
+    lat: Any
+    long: Any
+    radius_m: Any
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,9 @@ class TimeRange:
     differ: Open311's start/end are inclusive, the public API's ranges half-open)."""
 
     column: str  # requested_at | updated_at | closed_at
-    after: datetime | None = None
-    before: datetime | None = None
+    # Moments, or SQL (as Circle's values).
+    after: datetime | Any | None = None
+    before: datetime | Any | None = None
     after_inclusive: bool = True
     before_inclusive: bool = False
 
@@ -55,7 +57,8 @@ class RequestFilters:
     statuses: list[str] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)
     districts: list[str] = field(default_factory=list)
-    bbox: tuple[float, float, float, float] | None = None  # min long, min lat, max long, max lat
+    # min long, min lat, max long, max lat: numbers, or SQL (as Circle's values)
+    bbox: tuple[Any, Any, Any, Any] | None = None
     circle: Circle | None = None
     ranges: list[TimeRange] = field(default_factory=list)
     q: str | None = None

@@ -14,6 +14,7 @@ in PostgreSQL (py-spy, issue 12).
 """
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Executable
 from sqlalchemy.engine import Engine
@@ -31,6 +32,18 @@ def read_value(session: DbSession, statement: Executable, parameters: dict[str, 
     # transaction) is used as it is: its connection is the one holding that snapshot.
     if not isinstance(bind, Engine) or current.in_transaction():
         return current.scalar(statement, parameters)  # type: ignore[call-overload]
-    with bind.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT")
+    with _autocommit(bind).connect() as connection:
         return connection.scalar(statement, parameters)  # type: ignore[call-overload]
+
+
+_autocommit_engines: "WeakKeyDictionary[Engine, Engine]" = WeakKeyDictionary()
+
+
+def _autocommit(engine: Engine) -> Engine:
+    """`engine` in autocommit mode (sharing its pool), made once: setting the option on each
+    connection instead cost SQLAlchemy more than the statement's own execution."""
+    found = _autocommit_engines.get(engine)
+    if found is None:
+        found = _autocommit_engines[engine] = engine.execution_options(
+            isolation_level="AUTOCOMMIT")
+    return found

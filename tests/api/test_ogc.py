@@ -7,6 +7,7 @@ import pytest
 
 from app.redaction import EMAIL_MASK, public_lat_long
 from tests.factories import ReporterFactory
+from tests.statements import statements_of
 
 ITEMS = "/ogc/collections/requests/items"
 LAT, LONG = 42.0412, -87.7023
@@ -308,3 +309,12 @@ def test_openapi_documents_literal_items_paths_with_limit_bounds(client, jurisdi
     assert {"bbox", "datetime", "service_code", "status", "filter", "filter-lang"} <= set(
         parameters)
     assert "/ogc/collections/districts/items" in spec["paths"]
+
+
+def test_a_page_with_its_count_and_links_is_one_statement(client, db_session, make_request):
+    for _ in range(3):
+        make_request("POTHOLE", lat=LAT, long=LONG)
+    url = f"{ITEMS}?bbox=-87.71,42.03,-87.69,42.05&limit=2"
+    assert len(statements_of(db_session, client, url)) == 1
+    document = client.get(url).get_json()
+    assert (document["numberMatched"], "next" in rels(document)) == (3, True)

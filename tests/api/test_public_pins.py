@@ -9,6 +9,7 @@ from app.redaction import snap
 from geo.points import distance_between_m
 from tests.factories import ReporterFactory, moved
 from tests.places import add_address
+from tests.statements import statements_of
 
 LAT, LONG = 42.04, -87.70
 
@@ -198,3 +199,11 @@ def test_one_client_address_gets_a_bounded_number_of_votes_per_request(app, clie
                for i in range(limit + 1)]
     assert answers == [201] * limit + [429]
     assert vote(client, make_request().id, device_id="invented-0").status_code == 201
+
+
+def test_nearby_reads_its_service_and_its_cases_in_one_statement(client, db_session,
+                                                                   make_request):
+    make_request("POTHOLE", lat=LAT, long=LONG)
+    url = f"/api/v1/public/nearby?service_code=POTHOLE&lat={LAT}&long={LONG}"
+    client.get(url)  # the process caches (the city) are filled by the first call
+    assert len(statements_of(db_session, client, url)) == 1

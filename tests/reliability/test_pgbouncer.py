@@ -30,6 +30,8 @@ pytestmark = pytest.mark.skipif(shutil.which("pgbouncer") is None,
                                 reason="needs pgbouncer (scripts/ensure-test-tools.sh)")
 FORM = {"service_code": "POTHOLE", "lat": "42.04", "long": "-87.7", "attribute[SIZE]": "L",
         "description": "through pgbouncer"}
+PAGES = ("/api/v1/public/nearby?service_code=POTHOLE&lat=42.04&long=-87.7",
+         "/ogc/collections/requests/items?bbox=-87.71,42.03,-87.69,42.05")
 
 
 def _free_port() -> int:
@@ -119,7 +121,9 @@ def test_the_pgbouncer_setting_gives_psycopg_the_documented_option(pgbouncer):
 def test_reads_and_writes_through_pgbouncer(pgbouncer, committed_city, tmp_path):
     # Two apps, so two client connections, in turns over PgBouncer's one server connection.
     # POSTs first, back to back: psycopg forgets its counts at every ROLLBACK (the end of a
-    # read), so only statements repeated across commits reach the prepare threshold.
+    # read in the session), so only statements repeated across commits reach the prepare
+    # threshold; and the one-statement pages (nearby, OGC items), read outside any
+    # transaction (app/reads/statements.py).
     apps = [create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": pgbouncer,
                         "DATABASE_PGBOUNCER": True, "RATELIMIT_ENABLED": False,
                         "MEDIA_DIR": str(tmp_path), "PUBLIC_BASE_URL": "http://localhost"})
@@ -139,6 +143,8 @@ def test_reads_and_writes_through_pgbouncer(pgbouncer, committed_city, tmp_path)
                 statuses.append(client.get(
                     f"/open311/v2/requests/{service_request_id}.json").status_code)
                 statuses.append(client.get("/api/v1/public/requests").status_code)
+                for page in PAGES:
+                    statuses.append(client.get(page).status_code)
     finally:
         for application in apps:
             with application.app_context():

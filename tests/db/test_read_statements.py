@@ -1,0 +1,38 @@
+"""A public page is one statement sent outside any transaction (app/reads/statements.py):
+no BEGIN and ROLLBACK around it, and psycopg keeps what it prepared across requests."""
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db as flask_db
+
+PAGES = [
+    "/api/v1/public/nearby?service_code=POTHOLE&lat=42.04&long=-87.7",
+    "/ogc/collections/requests/items?bbox=-87.71,42.03,-87.69,42.05&limit=100",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_page_is_read_in_autocommit_and_prepared_on_its_connection(app, committed_city,
+                                                                      url):
+    client = app.test_client()
+    sent = []
+
+    def record(_connection, cursor, *_):
+        # Asked of the server on the same connection, past SQLAlchemy (and its events).
+        prepared = cursor.connection.execute("SELECT count(*) FROM pg_prepared_statements")
+        sent.append((cursor.connection.autocommit, prepared.fetchone()[0]))
+
+    with app.app_context():
+        engine = flask_db.engine
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        client.get(url)  # fills the process caches (the city)
+        sent.clear()
+        # psycopg prepares a statement on its prepare_threshold-th run on a connection.
+        for _ in range(6):
+            assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    assert [autocommit for autocommit, _ in sent] == [True] * 6
+    assert sent[-1][1] >= 1
