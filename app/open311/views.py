@@ -148,11 +148,11 @@ def request_documents(query: Select, timezone: str, fmt: str, extended: bool,
         entries = extensions.extended_entries(db.session, query, timezone)
         return len(entries), formats.render(entries, fmt, root="service_requests",
                                             item="request")
-    column = render.request_json_sql() if fmt == "json" else render.request_xml_sql()
     if by_id_from is not None:
         query = _page_by_id(query, by_id_from)
-    texts = list(db.session.scalars(query.with_only_columns(column), city_zone(timezone)))
-    return len(texts), render.json_list(texts) if fmt == "json" else render.xml_list(texts)
+    found, entries = db.session.execute(render.document_query(query, fmt),
+                                        city_zone(timezone)).one()
+    return found, render.document_response(entries, fmt)
 
 
 def _page_by_id(query: Select, base: Select) -> Select:
