@@ -1,6 +1,10 @@
 """The floor of `make bench`'s read cases: a bare Flask app, one psycopg connection per worker,
 one SQL statement per request that builds the whole JSON document in PostGIS.
 
+For the Open311 list the statement is the project's own (bench/list_statement.py writes it,
+FLOOR_LIST_STATEMENT names the file): what the project costs above it is its request handling,
+not its SQL.
+
 It serves what the project serves for the same request (the same joins, the same property
 names, hidden locations left out, block locations snapped), without the project's layers:
 no ORM, no schemas, no masking of e-mail addresses in texts. What the project costs above it is
@@ -10,7 +14,10 @@ what its layers cost. Run by bench/run.py under gunicorn with the project's sett
         gunicorn -w 2 -b 127.0.0.1:8313 --pythonpath bench floor:app
 """
 
+import json
 import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 from flask import Flask, Response, request
@@ -74,6 +81,11 @@ WHERE r.service_id = rule.id AND r.status = 'open'
 """
 
 
+# The project's list statement: {"sql", "parameters", "window"} (bench/list_statement.py).
+LIST_STATEMENT = (json.loads(Path(os.environ["FLOOR_LIST_STATEMENT"]).read_text())
+                  if os.environ.get("FLOOR_LIST_STATEMENT") else None)
+
+
 def connection() -> psycopg.Connection:
     """This worker's connection (psycopg prepares a statement run five times)."""
     if not _connections or _connections[0].closed:
@@ -109,3 +121,16 @@ def nearby() -> Response:
     except (KeyError, ValueError):
         return bad("lat, long and service_code are required")
     return json_of(NEARBY_SQL, {"lat": lat, "long": long, "service_code": service_code})
+
+
+@app.get("/open311_list")
+def open311_list() -> Response:
+    if LIST_STATEMENT is None:
+        return bad("FLOOR_LIST_STATEMENT is not set")
+    now = datetime.now(UTC)
+    parameters = {**LIST_STATEMENT["parameters"],
+                  **{name: now + timedelta(seconds=seconds)
+                     for name, seconds in LIST_STATEMENT["window"].items()}}
+    _, entries = connection().execute(LIST_STATEMENT["sql"], parameters).fetchone()
+    return Response(b"[" + (entries or "").encode() + b"]",
+                    content_type="application/json; charset=utf-8")

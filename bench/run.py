@@ -9,8 +9,10 @@ Beside the project, in the same run:
 - tipg (PyPI, its own virtualenv bench/.tipg) serving a view of the same table with the same
   joins, for the OGC items and the tiles;
 - the floor (bench/floor.py): a bare Flask + psycopg app under the same gunicorn settings,
-  one SQL statement building the JSON in PostGIS, for the OGC items and the nearby check;
-- PostgreSQL alone (psycopg) for the Open311 list and the staff queue (EXPLAIN ANALYZE).
+  one SQL statement building the JSON in PostGIS, for the OGC items, the nearby check and the
+  Open311 list (there the project's own statement, bench/list_statement.py);
+- PostgreSQL alone (psycopg, one client) for the Open311 list (the goal's yardstick) and the
+  staff queue (EXPLAIN ANALYZE).
 
 The database is created, migrated and loaded (`demo load --city CITY --requests N`) unless it
 already holds that city with that many requests. Results are printed and kept per database in
@@ -201,6 +203,7 @@ def cases(context: Context) -> list[Case]:
         Case("open311_list", "Open311 GET requests.json (default: 90 days, 1000 rows)",
              "p50 <= 2x PostgreSQL alone", [
                  Target("project", PORT, "fixed", "/open311/v2/requests.json"),
+                 Target("floor", FLOOR_PORT, "fixed", "/open311_list"),
              ], sql="list"),
         Case("staff_queue", "staff queue: a page of 50 of the open requests",
              "< 20 ms in PostgreSQL", [
@@ -370,9 +373,22 @@ def start_project(port: int = PORT, workers: int = WORKERS) -> subprocess.Popen:
                     environment=project_environment(), probe="/open311/v2/services.json")
 
 
+def write_list_statement() -> Path:
+    """bench/out/open311_list-statement.json: the project's own list statement, for the floor
+    (bench/list_statement.py)."""
+    OUT.mkdir(exist_ok=True)
+    output = OUT / "open311_list-statement.json"
+    done = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, str(ROOT / "bench" / "list_statement.py")], cwd=ROOT,
+        env={**os.environ, **project_environment()}, check=True, capture_output=True, text=True)
+    output.write_text(done.stdout)
+    return output
+
+
 def start_floor() -> subprocess.Popen:
     return gunicorn("floor:app", FLOOR_PORT, WORKERS, log="floor.log",
-                    environment={"FLOOR_DATABASE_URL": psql_url(DATABASE)},
+                    environment={"FLOOR_DATABASE_URL": psql_url(DATABASE),
+                                 "FLOOR_LIST_STATEMENT": str(write_list_statement())},
                     probe="/nearby?service_code=X&lat=0&long=0",
                     options=("--pythonpath", "bench"))
 
@@ -923,8 +939,8 @@ Written by `make bench` (bench/run.py); raw figures in bench/results.json.
 - non-2xx: every response counted by status in Lua; any error marks the goal not met
 - peers in the same run: tipg over the view `{TIPG_VIEW}` (the same joins), the floor
   (bench/floor.py: one SQL statement builds the JSON, bare Flask + psycopg under the same
-  gunicorn settings), and PostgreSQL alone through psycopg ({SQL_RUNS} runs; EXPLAIN ANALYZE
-  for the staff queue)
+  gunicorn settings; for the Open311 list the project's own statement), and PostgreSQL alone
+  through psycopg, one client ({SQL_RUNS} runs; EXPLAIN ANALYZE for the staff queue)
 - export: a fresh gunicorn with one worker; its VmRSS from /proc every 20 ms while a client
   reads the whole CSV
 
