@@ -77,16 +77,28 @@ TRIGGER_STATEMENTS = {
 
 
 def upgrade():
-    op.execute("ALTER TABLE request_tile_points ADD COLUMN requested text")
+    # A new table rather than an UPDATE: within the migration's transaction the old row
+    # versions could not be cleaned up, and the table would double in size.
+    op.execute("""
+CREATE TABLE request_tile_points_1800 (
+    id integer NOT NULL,
+    jurisdiction_id varchar(100) NOT NULL,
+    service_id integer NOT NULL,
+    status varchar(16) NOT NULL,
+    requested text NOT NULL,
+    geom geometry(Point, 3857) NOT NULL
+)""")
+    # Spatial order, as migration 1600 wrote it: the points of one tile sit on neighbouring pages.
     op.execute(f"""
-UPDATE request_tile_points p SET requested = {local_date("sr")}
-FROM service_requests sr JOIN jurisdictions j ON j.id = sr.jurisdiction_id
-WHERE sr.id = p.id
+INSERT INTO request_tile_points_1800
+SELECT p.id, p.jurisdiction_id, p.service_id, p.status, {local_date("p")}, p.geom
+FROM request_tile_points p JOIN jurisdictions j ON j.id = p.jurisdiction_id
+ORDER BY ST_GeoHash(ST_Transform(p.geom, 4326), 10)
 """)  # noqa: S608
-    op.execute("ALTER TABLE request_tile_points ALTER COLUMN requested SET NOT NULL")
-    op.execute("ALTER TABLE request_tile_points DROP COLUMN requested_at")
-    # The UPDATE wrote every row again: back to spatial order, without the dead rows.
-    op.execute("CLUSTER request_tile_points USING ix_request_tile_points_geom")
+    op.execute("DROP TABLE request_tile_points")
+    op.execute("ALTER TABLE request_tile_points_1800 RENAME TO request_tile_points")
+    op.execute("ALTER TABLE request_tile_points ADD PRIMARY KEY (id)")
+    op.execute("CREATE INDEX ix_request_tile_points_geom ON request_tile_points USING gist (geom)")
     op.execute("ANALYZE request_tile_points")
     for event, body in TRIGGER_STATEMENTS.items():
         op.execute(f"""
@@ -112,5 +124,7 @@ def downgrade():
     spec = importlib.util.spec_from_file_location("migration_1600", path)
     migration_1600 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration_1600)
+    # This grid reads the point copy, which 1600's downgrade drops.
+    op.execute("DROP MATERIALIZED VIEW request_tile_grid")
     migration_1600.downgrade()
     migration_1600.upgrade()
