@@ -10,7 +10,8 @@ from sqlalchemy import and_, func, select
 
 from app import workflow
 from app.db import DbSession
-from app.models import Department, Jurisdiction, Service, ServiceRequest, Survey
+from app.lookups import AnyJurisdiction
+from app.models import Department, Service, ServiceRequest, Survey
 from app.reads.requests import judged_sql, on_time_sql
 
 ON_TIME_TARGET_PCT = 90.0
@@ -64,7 +65,7 @@ def month_bounds(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def performance_report(session: DbSession, jurisdiction: Jurisdiction, month: str,
+def performance_report(session: DbSession, jurisdiction: AnyJurisdiction, month: str,
                        department_code: str | None = None) -> dict[str, Any]:
     """Opened, closed, on time (the one rule, projection.on_time_sql) and satisfaction (on
     SATISFACTION_SCALE) for a month, per service and department."""

@@ -61,6 +61,17 @@ def app(database_url, tmp_path_factory):
         flask_db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test's rows are rolled back or truncated behind the process caches' back (a
+    server learns of such changes only through their TTL): every test starts with none."""
+    from app.process_cache import clear_every_cache
+
+    clear_every_cache()
+    yield
+    clear_every_cache()
+
+
 @pytest.fixture
 def db_session(app):
     """The app's session, bound to a connection whose outer transaction is rolled back."""

@@ -12,7 +12,8 @@ from sqlalchemy.orm import aliased
 from app.datetimes import localize
 from app.db import DbSession
 from app.exceptions import BadRequest
-from app.models import Jurisdiction, ServiceRequest
+from app.lookups import AnyJurisdiction
+from app.models import ServiceRequest
 from app.reads import requests as reads
 from app.reads.filters import Circle, RequestFilters, TimeRange, require_known_values
 from app.reads.projection import PublicDistrict
@@ -54,7 +55,7 @@ def _local(args: dict[str, Any], name: str, zone: ZoneInfo) -> datetime | None:
     return localize(args[name], zone) if args.get(name) is not None else None
 
 
-def request_filters(session: DbSession, jurisdiction: Jurisdiction,
+def request_filters(session: DbSession, jurisdiction: AnyJurisdiction,
                     args: dict[str, Any]) -> tuple[RequestFilters, Paging]:
     """The filter set and paging of GET requests; a service_request_id list overrides the
     other filters (the spec). Unknown codes are a 400 naming them."""
@@ -96,7 +97,7 @@ def request_filters(session: DbSession, jurisdiction: Jurisdiction,
     return filters, paging
 
 
-def list_query(jurisdiction: Jurisdiction, filters: RequestFilters, paging: Paging) -> Select:
+def list_query(jurisdiction: AnyJurisdiction, filters: RequestFilters, paging: Paging) -> Select:
     """The statement of one page of GET requests: newest first, or nearest the circle's
     centre first."""
     query = reads.matching(jurisdiction, filters, ServiceRequest.id, ServiceRequest.media_urls)
@@ -108,7 +109,7 @@ def list_query(jurisdiction: Jurisdiction, filters: RequestFilters, paging: Pagi
     return with_extension_columns(query) if paging.extended else query
 
 
-def one_query(jurisdiction: Jurisdiction, service_request_id: str,
+def one_query(jurisdiction: AnyJurisdiction, service_request_id: str,
               extended: bool = False) -> Select | None:
     """The statement of one request (with the extension columns if asked), or None for an id
     that cannot be ours."""

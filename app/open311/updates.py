@@ -13,7 +13,7 @@ from app import formats, workflow
 from app.datetimes import localize, w3c
 from app.exceptions import Forbidden
 from app.extensions import db
-from app.lookups import resolve_jurisdiction
+from app.lookups import resolve_city
 from app.models import RequestUpdate
 from app.open311 import blp
 from app.open311.params import MAX_RESULTS, date_window
@@ -102,7 +102,7 @@ class ServiceRequestUpdates(MethodView):
         """Public status changes and notes between start_date and end_date, oldest first."""
         if find_api_key(db.session, args.get("api_key")) is None:
             raise Forbidden("api_key is missing or not valid")
-        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        jurisdiction = resolve_city(db.session, args.get("jurisdiction_id"))
         zone = ZoneInfo(jurisdiction.timezone)
         start, end = date_window(
             localize(args["start_date"], zone) if "start_date" in args else None,

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from app import formats
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
-from app.lookups import resolve_jurisdiction
+from app.lookups import resolve_city, resolve_jurisdiction
 from app.media import checked_media_urls, media_url, uploaded_photos
 from app.models import Jurisdiction, Service, ServiceRequest
 from app.open311 import blp, extensions, params, render
@@ -21,6 +21,7 @@ from app.operations.photos import photo_name, store_photo
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
 from app.reads import requests as reads
 from app.reads.filters import RequestFilters
+from app.reads.projection import city_zone
 from app.web_addresses import public_base_url
 from schemas.open311 import (
     DiscoverySchema,
@@ -84,7 +85,7 @@ class Services(MethodView):
     @_errors_doc(400, 404)
     def get(self, args: dict, fmt: str):
         """Services offered, ordered by group then name."""
-        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        jurisdiction = resolve_city(db.session, args.get("jurisdiction_id"))
         services = db.session.scalars(
             select(Service)
             .where(Service.jurisdiction_id == jurisdiction.id, Service.active.is_(True))
@@ -95,7 +96,7 @@ class Services(MethodView):
 
 
 def _service_definition(args: dict, service_code: str, fmt: str):
-    jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+    jurisdiction = resolve_city(db.session, args.get("jurisdiction_id"))
     service = db.session.scalar(
         select(Service).where(Service.jurisdiction_id == jurisdiction.id,
                               Service.service_code == service_code,
@@ -147,11 +148,10 @@ def request_documents(query: Select, timezone: str, fmt: str, extended: bool,
         entries = extensions.extended_entries(db.session, query, timezone)
         return len(entries), formats.render(entries, fmt, root="service_requests",
                                             item="request")
-    reads.write_dates_in(db.session, timezone)
     column = render.request_json_sql() if fmt == "json" else render.request_xml_sql()
     if by_id_from is not None:
         query = _page_by_id(query, by_id_from)
-    texts = list(db.session.scalars(query.with_only_columns(column)))
+    texts = list(db.session.scalars(query.with_only_columns(column), city_zone(timezone)))
     return len(texts), render.json_list(texts) if fmt == "json" else render.xml_list(texts)
 
 
@@ -175,7 +175,7 @@ class ServiceRequests(MethodView):
     @_errors_doc(400, 404)
     def get(self, args: dict, fmt: str):
         """Requests, newest first, at most 1000, by default from the last 90 days."""
-        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        jurisdiction = resolve_city(db.session, args.get("jurisdiction_id"))
         filters, paging = params.request_filters(db.session, jurisdiction, args)
         by_id_from = (reads.matching(jurisdiction, RequestFilters(), ServiceRequest.id)
                       if filters.circle else None)
@@ -255,7 +255,7 @@ class ServiceRequestById(MethodView):
     @_errors_doc(400, 404)
     def get(self, args: dict, service_request_id: str, fmt: str):
         """A list holding the one request (the spec's shape)."""
-        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        jurisdiction = resolve_city(db.session, args.get("jurisdiction_id"))
         extended = args.get("extensions", False)
         query = params.one_query(jurisdiction, service_request_id, extended)
         found, document = (0, None) if query is None else request_documents(
@@ -274,7 +274,7 @@ class TokenById(MethodView):
     @_errors_doc(400, 404)
     def get(self, args: dict, token: str, fmt: str):
         """The service_request_id a token stands for."""
-        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        jurisdiction = resolve_city(db.session, args.get("jurisdiction_id"))
         service_request = db.session.scalar(
             select(ServiceRequest).where(ServiceRequest.token == token,
                                          ServiceRequest.jurisdiction_id == jurisdiction.id)

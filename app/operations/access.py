@@ -1,13 +1,12 @@
 """Creating and checking api keys."""
 
-import time
 from dataclasses import dataclass
-from threading import Lock
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.db import DbSession
 from app.models import ApiKey
+from app.process_cache import ProcessCache
 from app.security import hash_secret, new_secret
 
 
@@ -27,11 +26,9 @@ def create_api_key(session: DbSession, name: str, quota_per_hour: int | None = N
     return key, api_key
 
 
-# Every POST checks its key: live keys are remembered per process for this long, so a key
-# revoked in the database is still accepted for up to that long by a process that saw it
-# (docs/reliability.md). Unknown keys are never remembered: a new key works at once.
-API_KEY_TTL_SECONDS = 30.0
-API_KEY_CACHE_SIZE = 10_000
+# Every POST checks its key: live keys are remembered per process (app/process_cache.py),
+# so a key revoked in the database by another process is still accepted here for up to
+# the cache's TTL. Unknown keys are never remembered: a new key works at once.
 
 
 @dataclass(frozen=True)
@@ -43,8 +40,7 @@ class LiveKey:
     quota_per_hour: int | None
 
 
-_live_keys: dict[str, tuple[float, LiveKey]] = {}
-_live_keys_lock = Lock()
+_live_keys: ProcessCache[LiveKey] = ProcessCache(ApiKey)
 
 
 def find_api_key(session: DbSession, key: str | None) -> LiveKey | None:
@@ -52,29 +48,12 @@ def find_api_key(session: DbSession, key: str | None) -> LiveKey | None:
     if not key:
         return None
     key_hash = hash_secret(key)
-    now = time.monotonic()
-    cached = _live_keys.get(key_hash)
-    if cached is not None and now - cached[0] < API_KEY_TTL_SECONDS:
-        return cached[1]
-    row = session.execute(
-        select(ApiKey.id, ApiKey.name, ApiKey.quota_per_hour)
-        .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
-    ).one_or_none()
-    with _live_keys_lock:
-        if row is None:
-            _live_keys.pop(key_hash, None)
-            return None
-        if len(_live_keys) >= API_KEY_CACHE_SIZE:
-            _live_keys.clear()
-        live = _live_keys[key_hash] = (now, LiveKey(*row))
-    return live[1]
 
+    def load() -> LiveKey | None:
+        row = session.execute(
+            select(ApiKey.id, ApiKey.name, ApiKey.quota_per_hour)
+            .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
+        ).one_or_none()
+        return LiveKey(*row) if row is not None else None
 
-def forget_api_keys(*_: object) -> None:
-    """Drop the remembered keys (a key was changed or revoked in this process)."""
-    with _live_keys_lock:
-        _live_keys.clear()
-
-
-for _event in ("after_update", "after_delete"):
-    event.listen(ApiKey, _event, forget_api_keys)
+    return _live_keys.get(key_hash, load)

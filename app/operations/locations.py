@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.db import DbSession
-from app.models import Address, Jurisdiction
+from app.lookups import AnyJurisdiction
+from app.models import Address
 from geo.addresses import normalize_address
 
 # pg_trgm similarity of the normalised texts above which an address_string is trusted to be
@@ -29,7 +30,7 @@ class AddressMatch:
     similarity: float
 
 
-def best_address_match(session: DbSession, jurisdiction: Jurisdiction,
+def best_address_match(session: DbSession, jurisdiction: AnyJurisdiction,
                        text: str) -> AddressMatch | None:
     """The most similar known address above ADDRESS_MATCH_THRESHOLD with the typed house
     number, or None."""
@@ -55,7 +56,7 @@ def best_address_match(session: DbSession, jurisdiction: Jurisdiction,
     return None
 
 
-def search_addresses(session: DbSession, jurisdiction: Jurisdiction, text: str,
+def search_addresses(session: DbSession, jurisdiction: AnyJurisdiction, text: str,
                      limit: int) -> list[Any]:
     """Autocomplete: addresses containing words like the typed text, best first."""
     normalized = normalize_address(text)

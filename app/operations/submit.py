@@ -14,6 +14,7 @@ from app import sla
 from app.datetimes import parse_w3c
 from app.db import DbSession
 from app.exceptions import BadRequest, Forbidden, NotFound
+from app.lookups import AnyJurisdiction
 from app.models import (
     Address,
     Jurisdiction,
@@ -65,7 +66,7 @@ class Actor:
     staff_role: str | None = None
 
 
-def find_service(session: DbSession, jurisdiction: Jurisdiction, service_code: str | None,
+def find_service(session: DbSession, jurisdiction: AnyJurisdiction, service_code: str | None,
                  ) -> Service:
     """The active service of this code, or 400 (missing) / 404 (unknown)."""
     if not service_code:

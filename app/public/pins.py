@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import formats
 from app.exceptions import NotFound, TooManyRequests
 from app.extensions import db
-from app.lookups import resolve_jurisdiction
+from app.lookups import resolve_city, resolve_jurisdiction
 from app.models import ServiceRequest
 from app.operations.locations import search_addresses
 from app.operations.submit import find_service
@@ -38,7 +38,7 @@ class NearbyOpenRequests(MethodView):
     def get(self, args: dict):
         """Open requests of the service within its duplicate radius and window, nearest
         first: what an app shows before "submit". Empty for a service without a rule."""
-        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        jurisdiction = resolve_city(db.session, args.get("jurisdiction_id"))
         service = find_service(db.session, jurisdiction, args["service_code"])
         lat, long = args["lat"], args["long"]
         rows = nearby_open(db.session, jurisdiction, service, lat=lat, long=long,
@@ -98,7 +98,7 @@ class Addresses(MethodView):
     @blp.response(200, AddressSchema(many=True))
     def get(self, args: dict):
         """Addresses like the typed text (pg_trgm word similarity), best first."""
-        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        jurisdiction = resolve_city(db.session, args.get("jurisdiction_id"))
         rows = search_addresses(db.session, jurisdiction, args["q"], args["limit"])
         return formats.json_response([
             {"address_id": row.address_id, "address": row.address, "zipcode": row.zipcode,

@@ -14,8 +14,8 @@ from app.datetimes import localize
 from app.exceptions import BadRequest, NotFound, TooManyRequests
 from app.extensions import db
 from app.http_cache import is_fresh, not_modified
-from app.lookups import resolve_jurisdiction
-from app.models import Jurisdiction, ServiceRequest
+from app.lookups import AnyJurisdiction, resolve_city
+from app.models import ServiceRequest
 from app.operations import subscriptions
 from app.public import blp, exports, render
 from app.reads import requests as reads
@@ -54,7 +54,7 @@ STATS_METHOD = (
 )
 
 
-def _zone(jurisdiction: Jurisdiction) -> ZoneInfo:
+def _zone(jurisdiction: AnyJurisdiction) -> ZoneInfo:
     return ZoneInfo(jurisdiction.timezone)
 
 
@@ -85,8 +85,8 @@ def public_filters(args: dict[str, Any], zone: ZoneInfo) -> RequestFilters:
     )
 
 
-def _jurisdiction_and_filters(args: dict[str, Any]) -> tuple[Jurisdiction, RequestFilters]:
-    jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+def _jurisdiction_and_filters(args: dict[str, Any]) -> tuple[AnyJurisdiction, RequestFilters]:
+    jurisdiction = resolve_city(db.session, args.get("jurisdiction_id"))
     filters = public_filters(args, _zone(jurisdiction))
     require_known_values(db.session, jurisdiction, filters)
     return jurisdiction, filters
@@ -97,7 +97,7 @@ def _canonical(filters: RequestFilters) -> str:
     return json.dumps(asdict(filters), default=str, sort_keys=True)
 
 
-def request_document(jurisdiction: Jurisdiction, service_request_id: int) -> dict[str, Any]:
+def request_document(jurisdiction: AnyJurisdiction, service_request_id: int) -> dict[str, Any]:
     """One request as the public sees it, with its public timeline; 404 when not public."""
     row = reads.one_row(db.session, jurisdiction, service_request_id)
     if row is None:
@@ -127,7 +127,7 @@ def follow_request(service_request_id: int, email: str) -> None:
         secret_key=config["SECRET_KEY"])
 
 
-def statistics_document(jurisdiction: Jurisdiction, filters: RequestFilters,
+def statistics_document(jurisdiction: AnyJurisdiction, filters: RequestFilters,
                         group_by: list[str]) -> dict[str, Any]:
     """The /stats document: per group, counts, median days to close, on-time share and
     satisfaction, each with its sample size (STATS_METHOD says what each counts)."""
@@ -185,7 +185,7 @@ class PublicRequestById(MethodView):
     @blp.response(200, PublicRequestDetailSchema)
     def get(self, args: dict[str, Any], service_request_id: int):
         """The request and its public timeline (internal notes are never shown)."""
-        jurisdiction = resolve_jurisdiction(db.session, args.get("jurisdiction_id"))
+        jurisdiction = resolve_city(db.session, args.get("jurisdiction_id"))
         return request_document(jurisdiction, service_request_id)
 
 

@@ -17,7 +17,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from app import workflow
 from app.db import DbSession
 from app.exceptions import BadRequest
-from app.models import Department, District, Jurisdiction, Service, ServiceRequest
+from app.lookups import AnyJurisdiction
+from app.models import Department, District, Service, ServiceRequest
 from geo.filters import geometry_in_bbox, geometry_within_radius
 
 OPEN_CLOSED = ("open", "closed")
@@ -63,7 +64,7 @@ class RequestFilters:
     extra: list[Any] = field(default_factory=list)
 
 
-def _codes(column: Any, key: Any, jurisdiction: Jurisdiction | None, values: list[str]) -> Any:
+def _codes(column: Any, key: Any, jurisdiction: AnyJurisdiction | None, values: list[str]) -> Any:
     codes = select(key).where(column.in_(values))
     if jurisdiction is None:
         return codes
@@ -75,7 +76,7 @@ def jurisdiction_column(column: Any) -> Any:
     return column.table.c.jurisdiction_id
 
 
-def conditions(jurisdiction: Jurisdiction | None,
+def conditions(jurisdiction: AnyJurisdiction | None,
                filters: RequestFilters) -> list[ColumnElement[bool]]:
     """The SQL conditions of `filters` over service_requests (no join needed); over every
     jurisdiction when `jurisdiction` is None (the OGC collection serves them all)."""
@@ -132,7 +133,7 @@ def require_known(name: str, given: list[str], known: list[str] | tuple[str, ...
                          f"known values: {listed}")
 
 
-def require_known_values(session: DbSession, jurisdiction: Jurisdiction,
+def require_known_values(session: DbSession, jurisdiction: AnyJurisdiction,
                          filters: RequestFilters,
                          statuses: tuple[str, ...] = STATUS_VALUES) -> None:
     """Check every coded filter value against the jurisdiction's catalog (see require_known)."""

@@ -17,7 +17,7 @@ from app.csv_safety import csv_safe_text
 from app.datetimes import localize, w3c
 from app.exceptions import BadRequest, Forbidden, NotFound
 from app.extensions import db
-from app.lookups import jurisdiction_of, resolve_jurisdiction
+from app.lookups import AnyJurisdiction, jurisdiction_of, resolve_jurisdiction
 from app.media import checked_media_urls
 from app.models import (
     Department,
@@ -79,7 +79,7 @@ def _point():
 TOTAL_CAP = 1_000
 
 
-def _queue_query(jurisdiction: Jurisdiction):
+def _queue_query(jurisdiction: AnyJurisdiction):
     return (
         select(ServiceRequest, Service.service_code, Service.service_name,
                Department.code.label("department"), District.code.label("district"), *_point())
