@@ -75,8 +75,8 @@ def insert_together(session: DbSession, rows: Sequence[Base], *statements: Execu
     ctes = []
     for number, row in enumerate(rows):
         mapper = inspect(row).mapper
-        values = {prop.columns[0]: row.__dict__[prop.key] for prop in mapper.column_attrs
-                  if prop.key in row.__dict__}
+        values: dict[Any, Any] = {prop.columns[0]: row.__dict__[prop.key]
+                                  for prop in mapper.column_attrs if prop.key in row.__dict__}
         # An INSERT in a CTE gets no Python-side column defaults from SQLAlchemy: set here.
         for column in mapper.local_table.columns:
             default = column.default
