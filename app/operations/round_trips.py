@@ -21,10 +21,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql.expression import ColumnClause
 
 from app.db import Base, DbSession
 from app.operations.public_form import store_public_forms_of
 
+# What a column of a multi-row INSERT gets in the rows that leave it unset.
+_DEFAULT: ColumnClause[Any] = literal_column("DEFAULT")
 # A statement as psycopg takes it: SQL with %(name)s placeholders, and its parameters.
 Statement = tuple[str, dict[str, Any]]
 
@@ -72,8 +75,8 @@ def insert_together(session: DbSession, rows: Sequence[Base], *statements: Execu
     are only rows. No mapper event runs: the rows must not be of a model a process cache
     watches (app/process_cache.py)."""
     store_public_forms_of(session, rows, service_policy)
-    ctes = []
-    for number, row in enumerate(rows):
+    tables: dict[type, list[dict[Any, Any]]] = {}
+    for row in rows:
         mapper = inspect(row).mapper
         values: dict[Any, Any] = {prop.columns[0]: row.__dict__[prop.key]
                                   for prop in mapper.column_attrs if prop.key in row.__dict__}
@@ -82,7 +85,15 @@ def insert_together(session: DbSession, rows: Sequence[Base], *statements: Execu
             default = column.default
             if column not in values and isinstance(default, ColumnDefault):
                 values[column] = default.arg(None) if default.is_callable else default.arg
-        ctes.append(insert(type(row)).values(values).cte(f"row_{number}"))
+        tables.setdefault(type(row), []).append(values)
+    # The CTEs of one statement run in no set order, but the rows of one table go in one
+    # INSERT, in the given order: ids (a history's order) follow it.
+    ctes = []
+    for number, (model, table_rows) in enumerate(tables.items()):
+        columns = list(dict.fromkeys(column for values in table_rows for column in values))
+        ctes.append(insert(model).values([
+            {column: values.get(column, _DEFAULT) for column in columns}
+            for values in table_rows]).cte(f"rows_{number}"))
     ctes.extend(statement.cte(f"statement_{number}")  # type: ignore[attr-defined]
                 for number, statement in enumerate(statements))
     session.connection().execute(select(literal_column("1")).add_cte(*ctes))
