@@ -214,6 +214,9 @@ def cases(context: Context) -> list[Case]:
                  Target("project", PORT, "post", "/open311/v2/requests.json", method="POST",
                         headers={"Content-Type": "application/x-www-form-urlencoded"},
                         body=form),
+                 Target("floor", FLOOR_PORT, "post", "/requests.json", method="POST",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"},
+                        body=form),
              ]),
         Case("export", "CSV export of every request, fresh worker", "peak RSS < 150 MB", []),
     ]

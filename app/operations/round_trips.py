@@ -43,6 +43,7 @@ def pipelined(session: DbSession, statements: Sequence[Statement]) -> list[Any]:
     """The first row (or None) of each statement, all sent in one psycopg pipeline: one round
     trip, in the session's transaction (whose BEGIN goes in the same pipeline when it is the
     first statement). Each statement still reads its own snapshot, taken when it starts."""
+    session.flush()  # what the session holds first, as its own queries would autoflush it
     sa_connection = session.connection()
     dialect = sa_connection.dialect
     connection = cast(psycopg.Connection, sa_connection.connection.driver_connection)

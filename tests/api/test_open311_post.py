@@ -286,3 +286,17 @@ def test_a_post_is_one_pipeline_and_one_statement_before_the_commit(
     kinds = db_session.scalars(sa.select(RequestUpdate.kind).where(
         RequestUpdate.service_request_id == stored.id).order_by(RequestUpdate.id)).all()
     assert kinds == (["submitted", "duplicate"] if at is INSIDE else ["submitted"])
+
+
+@pytest.mark.usefixtures("jurisdiction")
+def test_a_post_after_a_catalog_load_elsewhere_is_filed_under_the_stored_definition(
+        client, db_session, pothole_form):
+    assert "service_request_id" in body(post(client, "json", **pothole_form), "json")[0]
+    # A catalog load by another process: unseen by this process's mapper events.
+    db_session.execute(sa.text("UPDATE services SET type = 'batch' "
+                               "WHERE service_code = 'POTHOLE'"))
+    db_session.execute(sa.text("UPDATE jurisdictions "
+                               "SET changed_at = changed_at + interval '1 second'"))
+    (entry,) = body(post(client, "json", **{**pothole_form, "lat": "42.05"}), "json")
+    assert "token" in entry
+    assert "service_request_id" not in entry
