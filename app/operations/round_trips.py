@@ -21,22 +21,38 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy.sql.compiler import Compiled
 
 from app.db import Base, DbSession
 from app.operations.public_form import store_public_forms_of
 
-# What a column of a multi-row INSERT gets in the rows that leave it unset.
-_DEFAULT: ColumnClause[Any] = literal_column("DEFAULT")
 # A statement as psycopg takes it: SQL with %(name)s placeholders, and its parameters.
 Statement = tuple[str, dict[str, Any]]
 
 
+# Compiled statements by SQLAlchemy cache key: compiling the parent search took a sixth of a
+# POST's time in the profile. Bounded like app/process_cache.py's caches.
+_compiled: dict[Any, Compiled] = {}
+MAX_COMPILED = 500
+
+
 def compiled(session: DbSession, statement: ClauseElement) -> Statement:
     """A SQLAlchemy statement as SQL and parameters for `pipelined`: only for statements whose
-    parameters are plain numbers, text and datetimes, which psycopg adapts itself."""
-    done = statement.compile(dialect=session.get_bind().dialect)
-    return done.string, dict(done.params)
+    parameters are plain numbers, text and datetimes, which psycopg adapts itself. Compiled
+    once per shape, as SQLAlchemy's own statement cache does."""
+    dialect = session.get_bind().dialect
+    cache_key = statement._generate_cache_key()  # what SQLAlchemy's own cache is keyed on
+    if cache_key is None:
+        once = statement.compile(dialect=dialect)
+        return once.string, dict(once.params)
+    done: Compiled | None = _compiled.get((dialect.name, cache_key.key))
+    if done is None:
+        if len(_compiled) >= MAX_COMPILED:
+            _compiled.clear()
+        done = _compiled[dialect.name, cache_key.key] = statement.compile(
+            dialect=dialect, cache_key=cache_key)
+    return done.string, dict(
+        done.construct_params(extracted_parameters=cache_key.bindparams) or {})
 
 
 def pipelined(session: DbSession, statements: Sequence[Statement]) -> list[Any]:
@@ -67,7 +83,8 @@ def insert_together(session: DbSession, rows: Sequence[Base], *statements: Execu
                     service_policy: str | None = None) -> None:
     """Insert `rows` (new mapped objects, not added to the session) and run `statements` (an
     UPDATE, say) as one statement of data-modifying CTEs: one round trip for what a flush
-    sends as one statement per table.
+    sends as one statement per table. The CTEs run in no set order: rows whose order matters
+    (a history's) need their ids set up front.
 
     The rows get their public form first, as every flush gives it (`service_policy` as in
     public_form.store_public_form). Foreign keys between the rows hold: PostgreSQL checks
@@ -76,8 +93,8 @@ def insert_together(session: DbSession, rows: Sequence[Base], *statements: Execu
     are only rows. No mapper event runs: the rows must not be of a model a process cache
     watches (app/process_cache.py)."""
     store_public_forms_of(session, rows, service_policy)
-    tables: dict[type, list[dict[Any, Any]]] = {}
-    for row in rows:
+    ctes = []
+    for number, row in enumerate(rows):
         mapper = inspect(row).mapper
         values: dict[Any, Any] = {prop.columns[0]: row.__dict__[prop.key]
                                   for prop in mapper.column_attrs if prop.key in row.__dict__}
@@ -86,15 +103,9 @@ def insert_together(session: DbSession, rows: Sequence[Base], *statements: Execu
             default = column.default
             if column not in values and isinstance(default, ColumnDefault):
                 values[column] = default.arg(None) if default.is_callable else default.arg
-        tables.setdefault(type(row), []).append(values)
-    # The CTEs of one statement run in no set order, but the rows of one table go in one
-    # INSERT, in the given order: ids (a history's order) follow it.
-    ctes = []
-    for number, (model, table_rows) in enumerate(tables.items()):
-        columns = list(dict.fromkeys(column for values in table_rows for column in values))
-        ctes.append(insert(model).values([
-            {column: values.get(column, _DEFAULT) for column in columns}
-            for values in table_rows]).cte(f"rows_{number}"))
+        # One single-row INSERT a row: SQLAlchemy caches its compiled form (not a multi-row
+        # one's).
+        ctes.append(insert(type(row)).values(values).cte(f"row_{number}"))
     ctes.extend(statement.cte(f"statement_{number}")  # type: ignore[attr-defined]
                 for number, statement in enumerate(statements))
     session.connection().execute(select(literal_column("1")).add_cte(*ctes))

@@ -232,9 +232,12 @@ def _locate(session: DbSession, jurisdiction: AnyJurisdiction,
 
 
 # The new request's id, assigned up front so that its history and outbox rows (whose texts
-# name it) go in the request's own INSERT statement; and the jurisdiction's changed_at, to
-# check that the service definition remembered per process is still the stored one.
+# name it) go in the request's own INSERT statement, and the ids of its history rows (the
+# submission and a duplicate link's two rows), which give their order; the jurisdiction's
+# changed_at, to check that the service definition remembered per process is still the stored
+# one.
 _NEW_REQUEST_SQL = ("SELECT nextval('service_requests_id_seq'),"
+                    " ARRAY(SELECT nextval('request_updates_id_seq') FROM generate_series(1, 3)),"
                     " (SELECT changed_at FROM jurisdictions WHERE id = %(jurisdiction_id)s)")
 
 
@@ -244,21 +247,21 @@ class _CatalogChanged(ServiceUnavailable):
 
 
 def _place(session: DbSession, jurisdiction: AnyJurisdiction, service: ServiceDefinition,
-           location: Any, now: datetime) -> tuple[int | None, int | None, int]:
-    """(district id, parent id, new request id) of a new report at `location`: the district
-    covering it, the open report it duplicates, and the id the report will have. One round
-    trip, which takes the duplicate lock (see duplicates.parent_search)."""
+           location: Any, now: datetime) -> tuple[int | None, int | None, int, list[int]]:
+    """(district id, parent id, new request id, history ids) of a new report at `location`:
+    the district covering it, the open report it duplicates, and the ids its rows will have.
+    One round trip, which takes the duplicate lock (see duplicates.parent_search)."""
     district_id, search = None, []
     if location is not None:
         lat, long = lat_long_of(location)
         district_id = shapes_of(session, jurisdiction).district_id(Point(long, lat))
         search = duplicates.parent_search(session, service, lat, long, now)
-    *found, (request_id, changed_at) = pipelined(
+    *found, (request_id, history_ids, changed_at) = pipelined(
         session, [*search, (_NEW_REQUEST_SQL, {"jurisdiction_id": jurisdiction.id})])
     if changed_at != service.catalog_changed_at:
         raise _CatalogChanged("the catalog changed while the request was filed; retry")
     parent = found[-1] if search else None
-    return district_id, parent[0] if parent is not None else None, request_id
+    return district_id, parent[0] if parent is not None else None, request_id, history_ids
 
 
 def ensure_may_file(service: AnyService, staff_role: str | None) -> None:
@@ -308,7 +311,8 @@ def _submit(session: DbSession, jurisdiction: AnyJurisdiction, form: SubmitForm,
     deadline = compute_deadline(jurisdiction, service, now)
     token = new_secret(16) if service.type == "batch" else None
     reporter_fields = {k: v for k, v in form.reporter.items() if k in REPORTER_FIELDS and v}
-    district_id, parent_id, request_id = _place(session, jurisdiction, service, location, now)
+    district_id, parent_id, request_id, history_ids = _place(session, jurisdiction, service,
+                                                            location, now)
     notices = [
         sla_notice(service),
         UNCONFIRMED_LOCATION_NOTICE if location is None else None,
@@ -338,7 +342,7 @@ def _submit(session: DbSession, jurisdiction: AnyJurisdiction, form: SubmitForm,
         duplicate_of_id=parent_id,
         district_id=district_id,
     )
-    rows: list[Base] = [service_request, RequestUpdate(
+    history = [RequestUpdate(
         jurisdiction_id=jurisdiction.id,
         service_request_id=request_id,
         created_at=now,
@@ -348,13 +352,16 @@ def _submit(session: DbSession, jurisdiction: AnyJurisdiction, form: SubmitForm,
         description=f"Submitted via {form.channel}",
         public=True,
     )]
-    if reporter_fields:
-        rows.append(Reporter(service_request_id=request_id, **reporter_fields))
     touches = []
     if parent_id is not None:
         link, touch = duplicates.link_rows(service_request, parent_id, actor, now)
-        rows.extend(link)
+        history.extend(link)
         touches.append(touch)
+    for update, update_id in zip(history, history_ids, strict=False):
+        update.id = update_id
+    rows: list[Base] = [service_request, *history]
+    if reporter_fields:
+        rows.append(Reporter(service_request_id=request_id, **reporter_fields))
     confirmation = submitted_confirmation(session, service_request, service,
                                           reporter_fields.get("email"))
     if confirmation is not None:
