@@ -44,9 +44,8 @@ class Config:
         env = os.environ
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or default_database_url(env)
         # hide_parameters: a logged database error must not carry the values (personal data).
-        # No pool_pre_ping: it costs every request a round trip. A pooled connection found
-        # dead fails its request with a 503 and invalidates the pool (SQLAlchemy's disconnect
-        # handling), so the next requests connect afresh (docs/reliability.md, Faults).
+        # No pool_pre_ping, which costs every request a round trip: only connections that sat
+        # idle are pinged (app/replicas.py, ping_when_idle).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
         # Streaming replicas for the public reads (app/replicas.py), comma-separated.
         self.DATABASE_REPLICA_URL = env.get("DATABASE_REPLICA_URL", "")

@@ -336,10 +336,39 @@ def engine_options(config: dict) -> dict:
     return options
 
 
+# A pooled connection unused for longer than this is pinged before it is handed out. A busy
+# worker reuses its connections within milliseconds and never pays the round trip that
+# pool_pre_ping would cost every request; a connection that sat idle, maybe across a restart
+# of its server, is checked and replaced if dead, so no request fails on it.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Check a connection idle for PING_AFTER_IDLE_SECONDS at checkout (the pool replaces it
+    when the ping fails)."""
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure: the connection is not usable
+            raise sa.exc.DisconnectionError(str(error)) from error
+
+    sa.event.listen(engine.pool, "checkin", checked_in)
+    sa.event.listen(engine.pool, "checkout", checked_out)
+
+
 def init_replicas(app: Flask) -> ReplicaSet | None:
     """Build the replica engines of DATABASE_REPLICA_URL and route public GETs to them."""
     from app.extensions import db
 
+    with app.app_context():
+        ping_when_idle(db.engine)
     urls = replica_urls(app.config)
     if not urls:
         return None
@@ -352,6 +381,7 @@ def init_replicas(app: Flask) -> ReplicaSet | None:
         check_seconds=float(app.config["DATABASE_REPLICA_CHECK_SECONDS"]),
     )
     for replica in replicas.replicas:
+        ping_when_idle(replica.engine)
         _watch_engine(replica.engine, partial(replicas.mark_down, replica))
 
     def primary_failed(_error: BaseException) -> None:

@@ -14,7 +14,8 @@ from app.datetimes import w3c
 from app.db import DbSession
 from app.models import ServiceAttribute
 from app.open311 import render
-from app.reads.requests import public_timeline, write_dates_in
+from app.reads.projection import city_zone
+from app.reads.requests import public_timeline
 
 LIST_DATATYPES = ("singlevaluelist", "multivaluelist")
 TEXT_DATATYPES = ("string", "text")
@@ -92,8 +93,8 @@ def extended_fields(row: Any, notes: list[dict], definition: list[ServiceAttribu
 def extended_entries(session: DbSession, query: Select, timezone: str) -> list[dict[str, Any]]:
     """GET requests with extensions=true: the core fields (the same SQL-built object as
     without extensions), then the extension fields, for each row of `query`."""
-    write_dates_in(session, timezone)
-    rows = session.execute(query.add_columns(render.request_json_sql().label("entry"))).all()
+    rows = session.execute(query.add_columns(render.request_json_sql().label("entry")),
+                           city_zone(timezone)).all()
     zone = ZoneInfo(timezone)
     notes = public_notes(session, [row.id for row in rows], zone)
     definitions = attribute_definitions(session, {row.service_id for row in rows})

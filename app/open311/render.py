@@ -67,7 +67,8 @@ OPEN311_FIELDS = ("service_request_id", "status", "status_notes", "service_name"
 
 def request_fields() -> list[tuple[str, Any]]:
     """GET requests: (name, SQL text of the public projection) per field, in the spec's order;
-    dates to the second in the zone set by write_dates_in, numbers as Python writes floats."""
+    dates to the second in the city's zone (projection.city_zone), numbers as Python writes
+    floats."""
     return [(name, float_text(public_sql(name)) if name in NUMBER_FIELDS else public_sql(name))
             for name in OPEN311_FIELDS]
 
@@ -85,7 +86,7 @@ def float_text(value: ColumnElement[float]) -> ColumnElement[str]:
 # request; SQLAlchemy expressions are immutable, so sharing them is safe.
 @cache
 def request_json_sql() -> ColumnElement[str]:
-    """SQL: one request as JSON text (the object of a GET requests list); see write_dates_in."""
+    """SQL: one request as JSON text (the object of a GET requests list); run with city_zone."""
     pairs: list[Any] = []
     for name, value in request_fields():
         pairs.extend([sql_string(name), cast(value, JSON) if name in NUMBER_FIELDS else value])
@@ -95,8 +96,8 @@ def request_json_sql() -> ColumnElement[str]:
 @cache
 def request_xml_sql() -> ColumnElement[str]:
     """SQL: one request as a `<request>` element; every field is present, empty when null, as
-    app.formats writes it (the public texts hold no character XML forbids); see
-    write_dates_in."""
+    app.formats writes it (the public texts hold no character XML forbids); run with
+    city_zone."""
     fields = [(name, func.coalesce(value, sql_string("")))
               for name, value in request_fields()]
     return sql_string("<request>") + cast(XmlForest(fields), Text) + sql_string("</request>")

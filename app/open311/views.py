@@ -22,6 +22,7 @@ from app.operations.photos import photo_name, store_photo
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
 from app.reads import requests as reads
 from app.reads.filters import RequestFilters
+from app.reads.projection import city_zone
 from app.web_addresses import public_base_url
 from schemas.open311 import (
     DiscoverySchema,
@@ -148,11 +149,10 @@ def request_documents(query: Select, timezone: str, fmt: str, extended: bool,
         entries = extensions.extended_entries(db.session, query, timezone)
         return len(entries), formats.render(entries, fmt, root="service_requests",
                                             item="request")
-    reads.write_dates_in(db.session, timezone)
     column = render.request_json_sql() if fmt == "json" else render.request_xml_sql()
     if by_id_from is not None:
         query = _page_by_id(query, by_id_from)
-    texts = list(db.session.scalars(query.with_only_columns(column)))
+    texts = list(db.session.scalars(query.with_only_columns(column), city_zone(timezone)))
     return len(texts), render.json_list(texts) if fmt == "json" else render.xml_list(texts)
 
 

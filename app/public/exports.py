@@ -4,10 +4,11 @@ cursor for the JSON formats), so memory stays flat whatever the size of the expo
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
+from app.reads.projection import city_zone
 
 # Rows fetched per round trip from the server-side cursor: large enough that the per-fetch
 # cost vanishes, small enough that a partition stays a few hundred kilobytes.
@@ -27,11 +28,11 @@ def _partitions(statement: Select, timezone: str) -> Iterator[Sequence[Any]]:
     # The view's session was removed when the view returned (Flask pops the app context before
     # the body is sent); db.session here is a fresh one, removed again when the stream ends.
     connection = db.session.connection()
-    _set_local_timezone(connection, timezone)
     # Options on the statement, not the connection: Connection.execution_options changes the
     # session's connection in place, and later INSERTs would then be sent as server cursors.
     result = connection.execute(
-        statement.execution_options(stream_results=True, yield_per=YIELD_PER)
+        statement.execution_options(stream_results=True, yield_per=YIELD_PER),
+        city_zone(timezone),
     )
     try:
         yield from result.partitions()
@@ -39,28 +40,22 @@ def _partitions(statement: Select, timezone: str) -> Iterator[Sequence[Any]]:
         result.close()
 
 
-def _set_local_timezone(connection, timezone: str) -> None:
-    # to_char's TZH:TZM renders the session's zone: the jurisdiction's, as elsewhere in the API.
-    connection.execute(select(func.set_config("TimeZone", timezone, True)))
-
-
 def csv_stream(statement: Select, timezone: str) -> Iterator[bytes]:
     """A header row, then one line per request: PostgreSQL's own CSV from COPY, passed on as
     bytes. The rows never become Python objects, which is what brings an export near COPY's
     own speed (the csv module over fetched rows ran at about 40% of it)."""
     connection = db.session.connection()
-    _set_local_timezone(connection, timezone)
     # The statement's values stay parameters: psycopg binds them client-side into the COPY
     # (the server cannot prepare a COPY), quoting them as it quotes any parameter.
-    compiled = statement.compile(dialect=postgresql.dialect(driver="psycopg"),
-                                 compile_kwargs={"render_postcompile": True})
+    expanded = statement.compile(dialect=postgresql.dialect(driver="psycopg")) \
+        .construct_expanded_state(city_zone(timezone))
     driver_connection = connection.connection.driver_connection
     assert driver_connection is not None  # a checked-out connection always has one
     cursor = driver_connection.cursor()
     chunk: list[bytes] = []
     size = 0
-    with cursor.copy(f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv, HEADER)",
-                     compiled.params) as copy:
+    with cursor.copy(f"COPY ({expanded.statement}) TO STDOUT WITH (FORMAT csv, HEADER)",
+                     expanded.parameters) as copy:
         for block in copy:
             chunk.append(bytes(block))
             size += len(block)

@@ -9,7 +9,7 @@ generated from PUBLIC_FIELDS.
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy import Select, Text, and_, bindparam, case, cast, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
 from app import workflow
@@ -36,15 +36,21 @@ class PublicField:
     zone: str = "city"
 
 
-def local_datetime_sql(timestamp: Any, zone: Any = None) -> Any:
-    """SQL: a timestamp in the city's zone, ISO 8601 to the second with its offset (the text
-    app.datetimes.w3c gives in Python); the one date rendering of SQL-built documents.
+# The city's IANA zone, a parameter given when the statement runs (city_zone()): a date is
+# rendered in it without setting the session's TimeZone first, a round trip a request.
+CITY_ZONE = bindparam("city_zone", type_=Text)
 
-    Without `zone`, the transaction's TimeZone must be the city's (write_dates_in): one
-    to_char per date. With `zone` (an IANA name column), each row is rendered in its own
-    zone, for outputs that span jurisdictions (the OGC collections)."""
-    if zone is None:
-        return func.to_char(timestamp, sql_string('YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), type_=Text)
+
+def city_zone(timezone: str) -> dict[str, str]:
+    """The execution parameters of a statement whose dates are in the city's zone."""
+    return {"city_zone": timezone}
+
+
+def local_datetime_sql(timestamp: Any, zone: Any = CITY_ZONE) -> Any:
+    """SQL: a timestamp in `zone` (the city's unless another zone expression is given: the OGC
+    collections, which span jurisdictions, give each row's own), ISO 8601 to the second with
+    its offset (the text app.datetimes.w3c gives in Python); the one date rendering of
+    SQL-built documents."""
     local = func.timezone(zone, timestamp)
     offset = local - func.timezone(sql_string("UTC"), timestamp)
     negative = offset < literal_column("interval '0'")

@@ -19,7 +19,6 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    true,
     tuple_,
 )
 
@@ -34,15 +33,16 @@ from app.reads.filters import Circle, RequestFilters, TimeRange, conditions
 # judged_sql and on_time_sql, the one on-time rule, are a public field's SQL (projection) and
 # are imported from here by stats and the staff report.
 from app.reads.projection import (
+    CITY_ZONE,
     EXPORTS,
     PUBLIC_FIELDS,
     PublicDistrict,
+    city_zone,
     judged_sql,
     on_time_sql,
     public_sql,
     requests_from,
 )
-from geo.features import sql_string
 from geo.filters import geometry_distance_m
 
 SORT_COLUMNS = {
@@ -56,12 +56,6 @@ GROUPS = ("service", "department", "district", "month", "status")
 def matching(jurisdiction: AnyJurisdiction, filters: RequestFilters, *columns: Any) -> Select:
     """`columns` over the requests of `jurisdiction` that pass `filters`."""
     return requests_from(*columns).where(*conditions(jurisdiction, filters))
-
-
-def write_dates_in(session: DbSession, timezone: str) -> None:
-    """Set the transaction's TimeZone to the city's, for the SQL date rendering
-    (projection.local_datetime_sql). SET LOCAL: it ends with the request's transaction."""
-    session.execute(select(func.set_config(sql_string("TimeZone"), timezone, true())))
 
 
 # --- orderings and pagination ------------------------------------------------------------------
@@ -146,9 +140,9 @@ def public_api_columns() -> list[Any]:
 def list_page(session: DbSession, jurisdiction: AnyJurisdiction, filters: RequestFilters, *,
               sort: str, cursor: Cursor | None, limit: int) -> tuple[list[Any], Cursor | None]:
     """One page of rows and the cursor of the next page (None on the last one)."""
-    write_dates_in(session, jurisdiction.timezone)
     query = matching(jurisdiction, filters, *public_api_columns())
-    rows = list(session.execute(keyset_page(query, sort, cursor, limit + 1)))
+    rows = list(session.execute(keyset_page(query, sort, cursor, limit + 1),
+                                city_zone(jurisdiction.timezone)))
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
@@ -158,18 +152,18 @@ def list_page(session: DbSession, jurisdiction: AnyJurisdiction, filters: Reques
 
 def one_row(session: DbSession, jurisdiction: AnyJurisdiction, service_request_id: int) -> Any:
     """One request's public row, or None."""
-    write_dates_in(session, jurisdiction.timezone)
     return session.execute(matching(jurisdiction, RequestFilters(
-        service_request_ids=[service_request_id]), *public_api_columns())).first()
+        service_request_ids=[service_request_id]), *public_api_columns()),
+        city_zone(jurisdiction.timezone)).first()
 
 
 def recently_changed(session: DbSession, jurisdiction: AnyJurisdiction, filters: RequestFilters,
                      limit: int) -> list[Any]:
     """The most recently changed requests, for the Atom feed."""
-    write_dates_in(session, jurisdiction.timezone)
     query = matching(jurisdiction, filters, *public_api_columns())
     return list(session.execute(
-        query.order_by(ServiceRequest.updated_at.desc(), ServiceRequest.id.desc()).limit(limit)))
+        query.order_by(ServiceRequest.updated_at.desc(), ServiceRequest.id.desc()).limit(limit),
+        city_zone(jurisdiction.timezone)))
 
 
 def public_timeline(session: DbSession, service_request_ids: list[int]) -> list[Any]:
@@ -218,7 +212,7 @@ def _json_object(pairs: list[tuple[str, Any]]) -> Any:
 def export_query(jurisdiction: AnyJurisdiction, filters: RequestFilters, export_format: str,
                  ) -> Select:
     """The export statement: one text column per line (JSON formats) or the CSV columns,
-    built by PostgreSQL from the stored public columns. Dates need write_dates_in."""
+    built by PostgreSQL from the stored public columns; run it with city_zone()."""
     properties = export_properties()
     if export_format == "csv":
         columns = [csv_safe_sql(expression).label(name) for name, expression in properties]
@@ -249,7 +243,7 @@ def _group_columns(group: str) -> list[Any]:
         # The published district: hidden requests count under none.
         return [PublicDistrict.code.label("district")]
     if group == "month":
-        return [func.to_char(func.date_trunc("month", ServiceRequest.requested_at),
+        return [func.to_char(func.timezone(CITY_ZONE, ServiceRequest.requested_at),
                              "YYYY-MM").label("month")]
     return [ServiceRequest.detailed_status.label("status")]
 
@@ -258,7 +252,6 @@ def statistics(session: DbSession, jurisdiction: AnyJurisdiction, filters: Reque
                groups: list[str]) -> list[Any]:
     """Per group: counts, median days to close, on-time share (projection.on_time_sql) and
     satisfaction (1 to 3); see the stats method text for what each figure counts."""
-    write_dates_in(session, jurisdiction.timezone)
     resolved = ServiceRequest.detailed_status == workflow.RESOLVED
     days_to_close = func.extract(
         "epoch", ServiceRequest.closed_at - ServiceRequest.requested_at) / 86400.0
@@ -278,7 +271,8 @@ def statistics(session: DbSession, jurisdiction: AnyJurisdiction, filters: Reque
     ).outerjoin(Survey, Survey.service_request_id == ServiceRequest.id)
     # Duplicates count once, under the request they were merged into.
     query = query.where(ServiceRequest.duplicate_of_id.is_(None))
-    return list(session.execute(query.group_by(*group_columns).order_by(*group_columns)))
+    return list(session.execute(query.group_by(*group_columns).order_by(*group_columns),
+                                city_zone(jurisdiction.timezone)))
 
 
 
@@ -297,7 +291,6 @@ def nearby_open(session: DbSession, jurisdiction: AnyJurisdiction, service: Serv
     operations/duplicates.py.)"""
     if not service.duplicate_radius_m:
         return []
-    write_dates_in(session, jurisdiction.timezone)
     distance = geometry_distance_m(ServiceRequest.public_point, lat, long)
     ranges = []
     if service.duplicate_window_days:
@@ -317,4 +310,4 @@ def nearby_open(session: DbSession, jurisdiction: AnyJurisdiction, service: Serv
         public_sql("lat").label("lat"), public_sql("long").label("long"),
     ).where(ServiceRequest.service_id == service.id, ServiceRequest.public_listed.is_(True))
     return list(session.execute(
-        query.order_by(distance, ServiceRequest.id).limit(limit)))
+        query.order_by(distance, ServiceRequest.id).limit(limit), city_zone(jurisdiction.timezone)))

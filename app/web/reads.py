@@ -33,7 +33,7 @@ def zone(city: AnyJurisdiction) -> ZoneInfo:
     return ZoneInfo(city.timezone)
 
 
-def public_request(city: Jurisdiction, service_request_id: int) -> dict[str, Any]:
+def public_request(city: AnyJurisdiction, service_request_id: int) -> dict[str, Any]:
     """GET /api/v1/public/requests/{id}: the request and its public timeline (404 if none)."""
     return request_document(city, service_request_id)
 
@@ -43,19 +43,19 @@ def follow(service_request_id: int, email: str) -> None:
     follow_request(service_request_id, email)
 
 
-def duplicates_of(city: Jurisdiction, service_request_id: int) -> list[str]:
+def duplicates_of(city: AnyJurisdiction, service_request_id: int) -> list[str]:
     """The public requests merged into or linked to this one, oldest first."""
     query = public_reads.matching(city, RequestFilters(), ServiceRequest.id).where(
         ServiceRequest.duplicate_of_id == service_request_id).order_by(ServiceRequest.id)
     return [str(found) for found in db.session.scalars(query)]
 
 
-def statistics(city: Jurisdiction, args: dict[str, Any], group_by: list[str]) -> dict[str, Any]:
+def statistics(city: AnyJurisdiction, args: dict[str, Any], group_by: list[str]) -> dict[str, Any]:
     """GET /api/v1/public/stats with these (parsed) arguments."""
     return statistics_document(city, public_filters(args, zone(city)), group_by)
 
 
-def services(city: Jurisdiction) -> list[Service]:
+def services(city: AnyJurisdiction) -> list[Service]:
     """The services a resident may file (GET /services less those only staff may file),
     ordered as the Open311 list."""
     return list(db.session.scalars(
@@ -66,11 +66,12 @@ def services(city: Jurisdiction) -> list[Service]:
     ))
 
 
-def city_outline(city: Jurisdiction) -> dict[str, Any]:
+def city_outline(city: AnyJurisdiction) -> dict[str, Any]:
     """The boundary and the districts as one GeoJSON FeatureCollection (public map data)."""
     features = []
-    if city.boundary is not None:
-        boundary = db.session.scalar(select(func.ST_AsGeoJSON(city.boundary, 6))) or "null"
+    boundary = db.session.scalar(select(func.ST_AsGeoJSON(Jurisdiction.boundary, 6))
+                                 .where(Jurisdiction.id == city.id))
+    if boundary is not None:
         features.append({"type": "Feature", "geometry": json.loads(boundary),
                          "properties": {"kind": "boundary", "name": city.name}})
     for code, name, geometry in db.session.execute(

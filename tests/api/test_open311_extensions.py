@@ -260,7 +260,7 @@ def test_extended_list_takes_as_many_queries_for_twenty_requests_as_for_two(
     RequestUpdateFactory._meta.sqlalchemy_session = db_session
     for _ in range(2):
         RequestUpdateFactory(service_request=make_request("POTHOLE", attributes={"SIZE": "S"}))
-    client.get(url)  # the per-process caches (the city): both counts are of warm calls
+    client.get(url)  # the process caches (the city) are filled by the first call
     few = count_statements(db_session, client, url)
     for _ in range(18):
         parent = make_request("GRAFFITI", attributes={"SURFACE": ["WALL"]})

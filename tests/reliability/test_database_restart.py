@@ -1,6 +1,6 @@
 """PostgreSQL stops and starts again while requests are in flight: the service answers 503 with
-Retry-After while it is down (never a 500), recovers by itself (a dead pooled connection
-invalidates the pool), and every POST that got a 2xx is stored.
+Retry-After while it is down (never a 500), recovers by itself (idle pooled connections are
+pinged, lost ones invalidate the pool), and every POST that got a 2xx is stored.
 
 The shared server is never touched: the test makes its own throwaway cluster (Debian's
 postgresql-common tools, as root), and drops it at the end.
