@@ -30,7 +30,7 @@ def nearby_open_query(service: AnyService, lat: float, long: float, now: datetim
                       limit: int = NEARBY_LIMIT) -> Select:
     """Open requests of the service within its duplicate radius of the true point, filed
     within its window, nearest first, with their distance (the service must have a duplicates
-    rule): the candidates of find_parent."""
+    rule): the candidates of parent_search."""
     radius_m = service.duplicate_radius_m or 0
     query = (
         select(ServiceRequest, distance_m(ServiceRequest.location, lat, long).label("distance"))
