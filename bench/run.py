@@ -217,6 +217,9 @@ def cases(context: Context) -> list[Case]:
                  Target("project", PORT, "post", "/open311/v2/requests.json", method="POST",
                         headers={"Content-Type": "application/x-www-form-urlencoded"},
                         body=form),
+                 Target("floor", FLOOR_PORT, "post", "/requests.json", method="POST",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"},
+                        body=form),
              ]),
         Case("export", "CSV export of every request, fresh worker", "peak RSS < 150 MB", []),
     ]
@@ -437,6 +440,16 @@ def worker_pids(server: subprocess.Popen) -> list[int]:
     return [int(pid) for pid in children]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used, from /proc (utime + stime)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of one process, from /proc (VmRSS)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -566,8 +579,13 @@ def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | N
     command = wrk_command(script, target.port)
     load_average = os.getloadavg()[0]
     recorders = profiler(case, server) if target.peer == "project" else []
+    # The server's own CPU per request: a figure that a machine shared with other work
+    # disturbs far less than req/s (PostgreSQL's share is not in it).
+    workers = worker_pids(server) if server is not None else []
+    cpu_before = cpu_seconds(workers)
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,  # noqa: S603
                           check=False)
+    cpu_used = cpu_seconds(workers) - cpu_before
     for recorder in recorders:
         recorder.wait(timeout=SECONDS + 60)
     line = next((line for line in done.stdout.splitlines() if line.startswith("BENCH_RESULT ")),
@@ -586,6 +604,7 @@ def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | N
         "p50_ms": figures["p50_us"] / 1000, "p95_ms": figures["p95_us"] / 1000,
         "p99_ms": figures["p99_us"] / 1000, "max_ms": figures["max_us"] / 1000,
         "bytes_per_response": figures["bytes"] / max(1, figures["requests"]),
+        "cpu_ms_per_request": 1000 * cpu_used / max(1, figures["requests"]),
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "non_2xx": non_2xx, "socket_errors": socket_errors,
     }
@@ -794,6 +813,8 @@ def table(rows: list[dict]) -> str:
             if peer["socket_errors"]:
                 notes.append(f"{peer['socket_errors']} socket errors")
             notes.append(f"{peer['bytes_per_response'] / 1000:.1f} kB/response")
+            if "cpu_ms_per_request" in peer:
+                notes.append(f"workers' CPU {peer['cpu_ms_per_request']:.2f} ms/request")
             lines.append(
                 f"| {row['title']} | {peer['peer']} | {peer['req_s']:.0f} | "
                 f"{peer['p50_ms']:.1f} | {peer['p95_ms']:.1f} | {peer['p99_ms']:.1f} | "

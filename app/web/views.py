@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 
 from app.exceptions import BadRequest, Open311Error
 from app.extensions import db
-from app.lookups import resolve_jurisdiction
 from app.media import media_url, uploaded_photos
 from app.open311.views import attribute_answers
 from app.operations.photos import photo_name, store_photo
@@ -138,8 +137,7 @@ def file_report():
         channel=WEB_CHANNEL,
     )
     try:
-        service_request = submit_request(db.session, resolve_jurisdiction(db.session, city.id),
-                                         submitted, Actor(label="web"))
+        service_request = submit_request(db.session, city, submitted, Actor(label="web"))
     except Open311Error as error:
         # Nothing was written: the operation checks everything before it adds a row.
         if _wants_json():
