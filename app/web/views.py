@@ -24,6 +24,7 @@ from app.operations.photos import photo_name, store_photo
 from app.operations.submit import Actor, SubmitForm, submit_request
 from app.web import blp, charts, i18n, reads
 from app.web_addresses import public_base_url
+from geo.tiles import GRID_MAX_ZOOM
 from schemas.public import SubscriptionFormSchema
 
 # Filed from these pages: what the request's `channel` records.
@@ -73,6 +74,8 @@ def _page_globals() -> dict[str, Any]:
         "service_text": i18n.service_text,
         "status_label": i18n.status_label,
         "attribute_texts": i18n.attribute_texts,
+        # Tiles carry single requests (with their dates) from this zoom on; grid cells below.
+        "points_zoom": GRID_MAX_ZOOM + 1,
         "basemap_style_url": lambda: (current_app.config.get("BASEMAP_STYLE_URL")
                                       or url_for("web.basemap_style")),
     }
