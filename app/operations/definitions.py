@@ -5,12 +5,19 @@ each POST.
 A snapshot is keyed on the jurisdiction's `changed_at`, which every catalog load bumps, and
 filing a report reads the stored `changed_at` in the round trip that takes the duplicate lock
 (app/operations/submit.py): a report is not stored under a definition that another process
-has already replaced."""
+has already replaced.
 
+The catalog lock closes the window between that check and the report's commit: filing holds
+it shared from before the check to its commit, a catalog load holds it exclusively for its
+whole transaction. A load therefore starts only once the reports being filed are committed,
+so its refresh of the public forms (a stricter public_location, say) covers them; and a
+report filed meanwhile waits, then reads the new `changed_at` and is validated again."""
+
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.db import DbSession
@@ -58,6 +65,25 @@ class ServiceDefinition:
 AnyService = Service | ServiceDefinition
 
 _definitions: ProcessCache[ServiceDefinition] = ProcessCache(Service, ServiceAttribute)
+
+CATALOG_LOCK_SPACE = 0x43415441
+
+
+def catalog_lock_key(jurisdiction_id: str) -> int:
+    """The advisory lock key of a jurisdiction's catalog (see the module's text)."""
+    digest = hashlib.blake2b(f"{CATALOG_LOCK_SPACE}:{jurisdiction_id}".encode(),
+                             digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+# Taken first in the pipeline of a filing, so that the statements after it (the parent
+# search, the changed_at check) read what a catalog load it waited for has committed.
+FILING_CATALOG_LOCK_SQL = "SELECT pg_advisory_xact_lock_shared(%(catalog_key)s)"
+
+
+def lock_catalog(session: DbSession, jurisdiction_id: str) -> None:
+    """Hold the catalog of a jurisdiction exclusively until the transaction ends."""
+    session.execute(select(func.pg_advisory_xact_lock(catalog_lock_key(jurisdiction_id))))
 
 
 def _snapshot(service: Service, changed_at: datetime) -> ServiceDefinition:

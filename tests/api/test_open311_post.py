@@ -278,9 +278,9 @@ def test_a_post_is_one_pipeline_and_one_statement_before_the_commit(
     response, statements, pipelines = round_trips_of(
         db_session, monkeypatch, lambda: post(client, "json", **{**pothole_form, **at}))
     assert response.status_code == 200
-    # The lock, the parent search and the new id in one round trip; the request, its
-    # history (and the link's) and the parent's update in one statement.
-    assert len(pipelines) == 1 and len(pipelines[0]) == 3
+    # The catalog and duplicate locks, the parent search and the new id in one round trip;
+    # the request, its history (and the link's) and the parent's update in one statement.
+    assert len(pipelines) == 1 and len(pipelines[0]) == 4
     assert len(statements) == 1, statements
     stored = db_session.get(ServiceRequest, int(body(response, "json")[0]["service_request_id"]))
     kinds = db_session.scalars(sa.select(RequestUpdate.kind).where(
