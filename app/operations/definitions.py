@@ -77,8 +77,19 @@ def catalog_lock_key(jurisdiction_id: str) -> int:
 
 
 # Taken first in the pipeline of a filing, so that the statements after it (the parent
-# search, the changed_at check) read what a catalog load it waited for has committed.
-FILING_CATALOG_LOCK_SQL = "SELECT pg_advisory_xact_lock_shared(%(catalog_key)s)"
+# search, the changed_at check) read what a catalog load it waited for has committed. A load
+# that changes the catalog holds the lock while it refreshes the public forms, which can take
+# minutes in a large city: a filing waits for a lock (this one or a duplicate lock) at most
+# FILING_LOCK_WAIT, then fails with PostgreSQL's lock timeout, answered 503 with Retry-After.
+FILING_LOCK_WAIT = "5s"
+FILING_CATALOG_LOCK_SQL = ("SELECT pg_advisory_xact_lock_shared(%(catalog_key)s) FROM"
+                           " (SELECT set_config('lock_timeout', %(lock_wait)s, true)) AS wait")
+
+
+def filing_catalog_lock(jurisdiction_id: str) -> tuple[str, dict]:
+    """The first statement of a filing's pipeline, with its parameters."""
+    return FILING_CATALOG_LOCK_SQL, {"catalog_key": catalog_lock_key(jurisdiction_id),
+                                     "lock_wait": FILING_LOCK_WAIT}
 
 
 def lock_catalog(session: DbSession, jurisdiction_id: str) -> None:

@@ -25,11 +25,10 @@ from app.models import (
 )
 from app.operations import duplicates
 from app.operations.definitions import (
-    FILING_CATALOG_LOCK_SQL,
     AnyService,
     AttributeDefinition,
     ServiceDefinition,
-    catalog_lock_key,
+    filing_catalog_lock,
     service_definition,
 )
 from app.operations.locations import best_address_match
@@ -258,10 +257,8 @@ def _place(session: DbSession, jurisdiction: AnyJurisdiction, service: ServiceDe
         lat, long = lat_long_of(location)
         district_id = shapes_of(session, jurisdiction).district_id(Point(long, lat))
         search = duplicates.parent_search(session, service, lat, long, now)
-    catalog_lock = (FILING_CATALOG_LOCK_SQL,
-                    {"catalog_key": catalog_lock_key(jurisdiction.id)})
     *found, (request_id, history_ids, changed_at) = pipelined(
-        session, [catalog_lock, *search,
+        session, [filing_catalog_lock(jurisdiction.id), *search,
                   (_NEW_REQUEST_SQL, {"jurisdiction_id": jurisdiction.id})])
     if changed_at != service.catalog_changed_at:
         raise _CatalogChanged("the catalog changed while the request was filed; retry")

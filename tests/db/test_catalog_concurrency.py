@@ -56,3 +56,29 @@ def test_a_report_filed_during_a_catalog_load_gets_the_loaded_public_location(
     assert waited == 1
     assert statuses == [200]
     assert stored == [("hidden", None)]
+
+
+def test_a_filing_that_waits_too_long_for_a_catalog_load_gets_503(app, committed_city,
+                                                                  monkeypatch):
+    from app.operations import definitions
+
+    monkeypatch.setattr(definitions, "FILING_LOCK_WAIT", "200ms")
+    form = {"api_key": committed_city, "service_code": "POTHOLE", "lat": "42.04",
+            "long": "-87.7", "attribute[SIZE]": "L"}
+    with app.app_context():
+        jurisdiction_id = flask_db.session.scalar(sa.text("SELECT id FROM jurisdictions"))
+        flask_db.session.remove()
+        loading = Session(flask_db.engine)
+        definitions.lock_catalog(loading, jurisdiction_id)  # a long load, still running
+        try:
+            response = app.test_client().post("/open311/v2/requests.json", data=form)
+        finally:
+            loading.rollback()
+            loading.close()
+        flask_db.session.remove()  # the request ran in this app context: its failed session
+        stored = flask_db.session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest))
+        flask_db.session.remove()
+        again = app.test_client().post("/open311/v2/requests.json", data=form)
+    assert (response.status_code, response.headers.get("Retry-After")) == (503, "5")
+    assert stored == 0
+    assert again.status_code == 200
