@@ -1,5 +1,10 @@
-"""The floor of `make bench`'s read cases: a bare Flask app, one psycopg connection per worker,
-one SQL statement per request that builds the whole JSON document in PostGIS.
+"""The floor of `make bench`'s cases: a bare Flask app, one psycopg connection per worker,
+one SQL statement per request that builds the whole JSON document in PostGIS (reads), or
+inserts the report and commits (POST).
+
+For the Open311 list the statement is the project's own (bench/list_statement.py writes it,
+FLOOR_LIST_STATEMENT names the file): what the project costs above it is its request handling,
+not its SQL.
 
 It serves what the project serves for the same request (the same joins, the same property
 names, hidden locations left out, block locations snapped), without the project's layers:
@@ -10,7 +15,10 @@ what its layers cost. Run by bench/run.py under gunicorn with the project's sett
         gunicorn -w 2 -b 127.0.0.1:8313 --pythonpath bench floor:app
 """
 
+import json
 import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 from flask import Flask, Response, request
@@ -74,6 +82,27 @@ WHERE r.service_id = rule.id AND r.status = 'open'
 """
 
 
+# The project's list statement: {"sql", "parameters", "window"} (bench/list_statement.py).
+LIST_STATEMENT = (json.loads(Path(os.environ["FLOOR_LIST_STATEMENT"]).read_text())
+                  if os.environ.get("FLOOR_LIST_STATEMENT") else None)
+
+
+# The floor of a POST: the report's one INSERT, committed (synchronous_commit as the server
+# has it, so a 201 means stored), without validation, duplicate check, history or outbox.
+# Its rows belong to the bench's key: bench/run.py deletes them with the project's.
+POST_SQL = """
+INSERT INTO service_requests (jurisdiction_id, service_id, status, detailed_status, description,
+                              location, media_urls, attributes, channel, api_key_id,
+                              requested_at, updated_at, vote_count)
+SELECT s.jurisdiction_id, s.id, 'open', 'submitted', %(description)s,
+       ST_SetSRID(ST_MakePoint(%(long)s, %(lat)s), 4326)::geography, '{}', '{}', 'api',
+       (SELECT max(id) FROM api_keys WHERE name = 'bench'), now(), now(), 0
+FROM services s WHERE s.service_code = %(service_code)s
+ORDER BY s.id LIMIT 1
+RETURNING id
+"""
+
+
 def connection() -> psycopg.Connection:
     """This worker's connection (psycopg prepares a statement run five times)."""
     if not _connections or _connections[0].closed:
@@ -109,3 +138,33 @@ def nearby() -> Response:
     except (KeyError, ValueError):
         return bad("lat, long and service_code are required")
     return json_of(NEARBY_SQL, {"lat": lat, "long": long, "service_code": service_code})
+
+
+@app.get("/open311_list")
+def open311_list() -> Response:
+    if LIST_STATEMENT is None:
+        return bad("FLOOR_LIST_STATEMENT is not set")
+    now = datetime.now(UTC)
+    parameters = {**LIST_STATEMENT["parameters"],
+                  **{name: now + timedelta(seconds=seconds)
+                     for name, seconds in LIST_STATEMENT["window"].items()}}
+    _, entries = connection().execute(LIST_STATEMENT["sql"], parameters).fetchone()
+    return Response(b"[" + (entries or "").encode() + b"]",
+                    content_type="application/json; charset=utf-8")
+
+
+@app.post("/requests.json")
+def post_request() -> Response:
+    try:
+        lat, long = float(request.form["lat"]), float(request.form["long"])
+        service_code = request.form["service_code"]
+    except (KeyError, ValueError):
+        return bad("lat, long and service_code are required")
+    # Autocommit: the statement commits as it ends, in its one round trip.
+    row = connection().execute(POST_SQL, {
+        "lat": lat, "long": long, "service_code": service_code,
+        "description": request.form.get("description")}).fetchone()
+    if row is None:
+        return bad("service_code was not found")
+    return Response(f'[{{"service_request_id": "{row[0]}"}}]',
+                    content_type="application/json")

@@ -9,8 +9,10 @@ Beside the project, in the same run:
 - tipg (PyPI, its own virtualenv bench/.tipg) serving a view of the same table with the same
   joins, for the OGC items and the tiles;
 - the floor (bench/floor.py): a bare Flask + psycopg app under the same gunicorn settings,
-  one SQL statement building the JSON in PostGIS, for the OGC items and the nearby check;
-- PostgreSQL alone (psycopg) for the Open311 list and the staff queue (EXPLAIN ANALYZE).
+  one SQL statement building the JSON in PostGIS, for the OGC items, the nearby check and the
+  Open311 list (there the project's own statement, bench/list_statement.py);
+- PostgreSQL alone (psycopg, one client) for the Open311 list (the goal's yardstick) and the
+  staff queue (EXPLAIN ANALYZE).
 
 The database is created, migrated and loaded (`demo load --city CITY --requests N`) unless it
 already holds that city with that many requests. Results are printed and kept per database in
@@ -201,6 +203,7 @@ def cases(context: Context) -> list[Case]:
         Case("open311_list", "Open311 GET requests.json (default: 90 days, 1000 rows)",
              "p50 <= 2x PostgreSQL alone", [
                  Target("project", PORT, "fixed", "/open311/v2/requests.json"),
+                 Target("floor", FLOOR_PORT, "fixed", "/open311_list"),
              ], sql="list"),
         Case("staff_queue", "staff queue: a page of 50 of the open requests",
              "< 20 ms in PostgreSQL", [
@@ -212,6 +215,9 @@ def cases(context: Context) -> list[Case]:
         Case("post", "Open311 POST with the duplicate check, random points, one key",
              ">= 300 req/s", [
                  Target("project", PORT, "post", "/open311/v2/requests.json", method="POST",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"},
+                        body=form),
+                 Target("floor", FLOOR_PORT, "post", "/requests.json", method="POST",
                         headers={"Content-Type": "application/x-www-form-urlencoded"},
                         body=form),
              ]),
@@ -370,9 +376,22 @@ def start_project(port: int = PORT, workers: int = WORKERS) -> subprocess.Popen:
                     environment=project_environment(), probe="/open311/v2/services.json")
 
 
+def write_list_statement() -> Path:
+    """bench/out/open311_list-statement.json: the project's own list statement, for the floor
+    (bench/list_statement.py)."""
+    OUT.mkdir(exist_ok=True)
+    output = OUT / "open311_list-statement.json"
+    done = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, str(ROOT / "bench" / "list_statement.py")], cwd=ROOT,
+        env={**os.environ, **project_environment()}, check=True, capture_output=True, text=True)
+    output.write_text(done.stdout)
+    return output
+
+
 def start_floor() -> subprocess.Popen:
     return gunicorn("floor:app", FLOOR_PORT, WORKERS, log="floor.log",
-                    environment={"FLOOR_DATABASE_URL": psql_url(DATABASE)},
+                    environment={"FLOOR_DATABASE_URL": psql_url(DATABASE),
+                                 "FLOOR_LIST_STATEMENT": str(write_list_statement())},
                     probe="/nearby?service_code=X&lat=0&long=0",
                     options=("--pythonpath", "bench"))
 
@@ -419,6 +438,16 @@ def worker_pids(server: subprocess.Popen) -> list[int]:
     """The gunicorn workers: the children of its master process."""
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
     return [int(pid) for pid in children]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used, from /proc (utime + stime)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def rss_mb(pid: int) -> float:
@@ -550,8 +579,13 @@ def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | N
     command = wrk_command(script, target.port)
     load_average = os.getloadavg()[0]
     recorders = profiler(case, server) if target.peer == "project" else []
+    # The server's own CPU per request: a figure that a machine shared with other work
+    # disturbs far less than req/s (PostgreSQL's share is not in it).
+    workers = worker_pids(server) if server is not None else []
+    cpu_before = cpu_seconds(workers)
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,  # noqa: S603
                           check=False)
+    cpu_used = cpu_seconds(workers) - cpu_before
     for recorder in recorders:
         recorder.wait(timeout=SECONDS + 60)
     line = next((line for line in done.stdout.splitlines() if line.startswith("BENCH_RESULT ")),
@@ -570,6 +604,7 @@ def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | N
         "p50_ms": figures["p50_us"] / 1000, "p95_ms": figures["p95_us"] / 1000,
         "p99_ms": figures["p99_us"] / 1000, "max_ms": figures["max_us"] / 1000,
         "bytes_per_response": figures["bytes"] / max(1, figures["requests"]),
+        "cpu_ms_per_request": 1000 * cpu_used / max(1, figures["requests"]),
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "non_2xx": non_2xx, "socket_errors": socket_errors,
     }
@@ -778,6 +813,8 @@ def table(rows: list[dict]) -> str:
             if peer["socket_errors"]:
                 notes.append(f"{peer['socket_errors']} socket errors")
             notes.append(f"{peer['bytes_per_response'] / 1000:.1f} kB/response")
+            if "cpu_ms_per_request" in peer:
+                notes.append(f"workers' CPU {peer['cpu_ms_per_request']:.2f} ms/request")
             lines.append(
                 f"| {row['title']} | {peer['peer']} | {peer['req_s']:.0f} | "
                 f"{peer['p50_ms']:.1f} | {peer['p95_ms']:.1f} | {peer['p99_ms']:.1f} | "
@@ -923,8 +960,8 @@ Written by `make bench` (bench/run.py); raw figures in bench/results.json.
 - non-2xx: every response counted by status in Lua; any error marks the goal not met
 - peers in the same run: tipg over the view `{TIPG_VIEW}` (the same joins), the floor
   (bench/floor.py: one SQL statement builds the JSON, bare Flask + psycopg under the same
-  gunicorn settings), and PostgreSQL alone through psycopg ({SQL_RUNS} runs; EXPLAIN ANALYZE
-  for the staff queue)
+  gunicorn settings; for the Open311 list the project's own statement), and PostgreSQL alone
+  through psycopg, one client ({SQL_RUNS} runs; EXPLAIN ANALYZE for the staff queue)
 - export: a fresh gunicorn with one worker; its VmRSS from /proc every 20 ms while a client
   reads the whole CSV
 

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.maps import tiles_blp
 from app.web_addresses import public_base_url
 from geo.tiles import (
+    GRID_CELLS,
     GRID_MAX_ZOOM,
     LAYER,
     MAX_ZOOM,
@@ -68,8 +69,9 @@ class RequestTileJSON(MethodView):
         document = {
             "tilejson": "3.0.0",
             "name": "Service requests",
-            "description": "Public 311 requests: counts per grid cell up to zoom "
-                           f"{GRID_MAX_ZOOM}, every request above",
+            "description": "Public 311 requests: counts per grid cell (a tile side holds "
+                           f"{GRID_CELLS} cells) up to zoom {GRID_MAX_ZOOM}, every request "
+                           "above",
             "scheme": "xyz",
             "tiles": [f"{base_url()}/tiles/requests/{{z}}/{{x}}/{{y}}.mvt"],
             "minzoom": 0,

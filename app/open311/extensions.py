@@ -93,8 +93,7 @@ def extended_fields(row: Any, notes: list[dict], definition: list[ServiceAttribu
 def extended_entries(session: DbSession, query: Select, timezone: str) -> list[dict[str, Any]]:
     """GET requests with extensions=true: the core fields (the same SQL-built object as
     without extensions), then the extension fields, for each row of `query`."""
-    rows = session.execute(query.add_columns(render.request_json_sql().label("entry")),
-                           city_zone(timezone)).all()
+    rows = session.execute(render.entries_query(query), city_zone(timezone)).all()
     zone = ZoneInfo(timezone)
     notes = public_notes(session, [row.id for row in rows], zone)
     definitions = attribute_definitions(session, {row.service_id for row in rows})

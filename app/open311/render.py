@@ -1,19 +1,37 @@
 """GeoReport v2 documents, built from the stored public form (app.reads.projection)."""
 
+import json
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 from flask import Response
-from sqlalchemy import Text, cast, func
-from sqlalchemy.dialects.postgresql import JSON
+from sqlalchemy import (
+    Select,
+    Subquery,
+    Text,
+    case,
+    cast,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from app import formats
 from app.models import Service
-from app.reads.projection import public_sql
+from app.reads.projection import (
+    DATETIME_FIELDS,
+    FIELDS,
+    local_datetime_parts,
+    local_datetime_text,
+    public_sql,
+)
 from geo.features import sql_string
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
@@ -51,63 +69,127 @@ def service_definition(service: Service) -> dict[str, Any]:
     return {"service_code": service.service_code, "attributes": attributes}
 
 
-# GeoReport v2 GET requests: the spec's fields, in its order. The documents are built inside
-# PostgreSQL (see request_json_sql): rendering 1000 rows one by one in Python took 4 times the
-# query's own time (issue 6); this is the one list of the fields, so JSON and XML, lists and
-# single requests, with or without extensions, all say the same thing.
-NUMBER_FIELDS = ("lat", "long")
-
-
-# GeoReport v2's order of the fields of a request.
+# GeoReport v2 GET requests: the spec's fields, in its order. A page's document is built inside
+# PostgreSQL as one text (document_query): rendering 1000 rows one by one in Python took 4 times
+# the query's own time (issue 6), and fetching 1000 texts to join them cost more than their
+# SQL; this is the one list of the fields, so JSON and XML, lists and single requests, with or
+# without extensions, all say the same thing.
 OPEN311_FIELDS = ("service_request_id", "status", "status_notes", "service_name", "service_code",
                   "description", "agency_responsible", "service_notice", "requested_datetime",
                   "updated_datetime", "expected_datetime", "address", "address_id", "zipcode",
                   "lat", "long", "media_url")
+NUMBER_FIELDS = ("lat", "long")
+# Texts the server writes itself (an id's digits, ISO dates) need no JSON escaping.
+WRITTEN_FIELDS = ("service_request_id", *(f for f in OPEN311_FIELDS if f in DATETIME_FIELDS))
+# The subquery the documents are rendered over: one page, each field's public SQL once a row.
+PAGE = "page"
 
 
-def request_fields() -> list[tuple[str, Any]]:
-    """GET requests: (name, SQL text of the public projection) per field, in the spec's order;
-    dates to the second in the city's zone (projection.city_zone), numbers as Python writes
-    floats."""
-    return [(name, float_text(public_sql(name)) if name in NUMBER_FIELDS else public_sql(name))
-            for name in OPEN311_FIELDS]
+# Built once per process: SQLAlchemy expressions are immutable, and constructing them took a
+# millisecond a request.
+@cache
+def page_columns() -> tuple[Any, ...]:
+    """The page's columns: every field's public SQL, labelled by its name; a date as its two
+    parts (projection.local_datetime_parts), run with city_zone."""
+    columns = []
+    for name in OPEN311_FIELDS:
+        if name in DATETIME_FIELDS:
+            local, offset = local_datetime_parts(FIELDS[name].sql)
+            columns += [local.label(f"{name}_local"), offset.label(f"{name}_offset")]
+        else:
+            columns.append(public_sql(name).label(name))
+    return tuple(columns)
 
 
-def float_text(value: ColumnElement[float]) -> ColumnElement[str]:
+def float_text(value: Any) -> Any:
     """SQL: a float8 as Python's repr writes it (shortest round trip, "42.0" not "42"), so a
     JSON client still reads a float."""
     # float8 text is already the shortest round trip, as Python's repr; only an integral
-    # value lacks the fraction. One regular expression costs less than evaluating the
-    # coordinate expression again.
-    return func.regexp_replace(cast(value, Text), sql_string("^(-?[0-9]+)$"), sql_string(r"\1.0"))
+    # value lacks the fraction (coordinates, within 180 degrees, never take the exponent form
+    # where the two differ).
+    text = cast(value, Text)
+    return case((value == func.trunc(value), text + sql_string(".0")), else_=text)
 
 
-# Built once per process: constructing ~400 expression objects cost several milliseconds a
-# request; SQLAlchemy expressions are immutable, so sharing them is safe.
-@cache
-def request_json_sql() -> ColumnElement[str]:
-    """SQL: one request as JSON text (the object of a GET requests list); run with city_zone."""
-    pairs: list[Any] = []
-    for name, value in request_fields():
-        pairs.extend([sql_string(name), cast(value, JSON) if name in NUMBER_FIELDS else value])
-    return cast(func.json_build_object(*pairs), Text)
+def _field_values(page: Any) -> list[tuple[str, Any]]:
+    """(name, SQL text of the field) over the page's columns, in the spec's order."""
+    values = []
+    for name in OPEN311_FIELDS:
+        if name in DATETIME_FIELDS:
+            values.append((name, local_datetime_text(page.c[f"{name}_local"],
+                                                     page.c[f"{name}_offset"])))
+        elif name in NUMBER_FIELDS:
+            values.append((name, float_text(page.c[name])))
+        else:
+            values.append((name, page.c[name]))
+    return values
 
 
-@cache
-def request_xml_sql() -> ColumnElement[str]:
+def _json_entry(page: Any) -> Any:
+    """SQL: one request as a JSON object, byte for byte what json_build_object writes (`"name"
+    : value, ...`): the keys are constants, so only the values are escaped (to_json)."""
+    entry: Any = None
+    for number, (name, value) in enumerate(_field_values(page)):
+        if name in NUMBER_FIELDS:
+            json_value = value
+        elif name in WRITTEN_FIELDS:
+            json_value = sql_string('"') + value + sql_string('"')
+        else:
+            json_value = cast(func.to_json(value), Text)
+        key = sql_string(("{" if number == 0 else ", ") + json.dumps(name) + " : ")
+        pair = key + func.coalesce(json_value, sql_string("null"))
+        entry = pair if entry is None else entry + pair
+    return entry + sql_string("}")
+
+
+def _xml_entry(page: Any) -> Any:
     """SQL: one request as a `<request>` element; every field is present, empty when null, as
-    app.formats writes it (the public texts hold no character XML forbids); run with
-    city_zone."""
-    fields = [(name, func.coalesce(value, sql_string("")))
-              for name, value in request_fields()]
+    app.formats writes it (the public texts hold no character XML forbids)."""
+    fields = [(name, func.coalesce(value, sql_string(""))) for name, value in _field_values(page)]
     return sql_string("<request>") + cast(XmlForest(fields), Text) + sql_string("</request>")
+
+
+# Rendered to SQL text once per process: SQLAlchemy would otherwise walk these expressions
+# (hundreds of nodes) for a statement cache key on every request. They read only the page's
+# columns, so the text does not depend on the request.
+@cache
+def entry_sql(fmt: str) -> ColumnElement[str]:
+    """SQL: one request of the page as a JSON object or a `<request>` element."""
+    page = table(PAGE, *(column(c.name) for c in page_columns()))
+    entry = _json_entry(page) if fmt == "json" else _xml_entry(page)
+    text = str(entry.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    return literal_column(text, Text)
+
+
+def page_of(query: Select) -> Subquery:
+    """`query` (a page: ordered, limited) with the columns the entries are rendered from."""
+    return query.add_columns(*page_columns()).subquery(PAGE)
+
+
+def document_query(query: Select, fmt: str) -> Select:
+    """SQL: (how many requests, their entries as one text, NULL for none) of a page's statement,
+    one row; document_response wraps the entries. Run with city_zone."""
+    # The entries are aggregated in the page's order: an aggregate reads a subquery's rows in
+    # the order it returns them (PostgREST builds every response this way).
+    separator = sql_string(", " if fmt == "json" else "")
+    entries = func.string_agg(entry_sql(fmt), separator)
+    return select(func.count(), entries).select_from(page_of(query))
+
+
+def entries_query(query: Select) -> Select:
+    """SQL: the columns of `query` and each row's JSON object as `entry` (extensions=true
+    finishes these in Python); run with city_zone."""
+    page = page_of(query)
+    # The page's columns start with the query's own.
+    own_columns = list(page.c)[:len(query.selected_columns)]
+    return select(*own_columns, entry_sql("json").label("entry")).select_from(page)
 
 
 class XmlForest(ColumnElement[Any]):
     """PostgreSQL's xmlforest(value AS name, ...): `<name>escaped value</name>` for each pair,
     concatenated in C (SQLAlchemy has no construct for its `AS name` arguments)."""
 
-    # Part of the statement cache key, so the list statement is compiled once per process.
+    # What SQLAlchemy compares and caches the element by.
     _traverse_internals = [("names", InternalTraversal.dp_string_list),
                            ("values", InternalTraversal.dp_clauseelement_list)]
     inherit_cache = True
@@ -124,15 +206,12 @@ def _compile_xmlforest(element: XmlForest, compiler: Any, **kw: Any) -> str:
     return f"xmlforest({arguments})"
 
 
-def json_list(entries: list[str]) -> Response:
-    """A GET requests JSON document from request_json_sql texts."""
-    return Response(("[" + ", ".join(entries) + "]").encode("utf-8"),
-                    content_type=f"{formats.JSON_MIMETYPE}; charset=utf-8")
-
-
-def xml_list(entries: list[str]) -> Response:
-    """A GET requests XML document from request_xml_sql texts."""
-    body = formats.strip_xml_illegal(("".join(entries)).encode("utf-8"))
-    return Response(formats.XML_DECLARATION + b"<service_requests>" + body
-                    + b"</service_requests>",
+def document_response(entries: str | None, fmt: str) -> Response:
+    """The GET requests document of document_query's entries (wrapped here: in SQL, each
+    wrapping copied the whole text again)."""
+    body = (entries or "").encode("utf-8")
+    if fmt == "json":
+        return Response(b"[" + body + b"]", content_type=f"{formats.JSON_MIMETYPE}; charset=utf-8")
+    return Response(formats.XML_DECLARATION + b"<service_requests>"
+                    + formats.strip_xml_illegal(body) + b"</service_requests>",
                     content_type=f"{formats.XML_MIMETYPE}; charset=utf-8")

@@ -11,12 +11,13 @@ from werkzeug.datastructures import MultiDict
 from app import formats
 from app.exceptions import Forbidden, NotFound
 from app.extensions import db
-from app.lookups import resolve_city, resolve_jurisdiction
+from app.lookups import resolve_city
 from app.media import checked_media_urls, media_url, uploaded_photos
 from app.models import Jurisdiction, Service, ServiceRequest
 from app.open311 import blp, extensions, params, render
 from app.operations import idempotency
 from app.operations.access import find_api_key
+from app.operations.definitions import service_definition
 from app.operations.photos import photo_name, store_photo
 from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_request
 from app.reads import requests as reads
@@ -148,11 +149,11 @@ def request_documents(query: Select, timezone: str, fmt: str, extended: bool,
         entries = extensions.extended_entries(db.session, query, timezone)
         return len(entries), formats.render(entries, fmt, root="service_requests",
                                             item="request")
-    column = render.request_json_sql() if fmt == "json" else render.request_xml_sql()
     if by_id_from is not None:
         query = _page_by_id(query, by_id_from)
-    texts = list(db.session.scalars(query.with_only_columns(column), city_zone(timezone)))
-    return len(texts), render.json_list(texts) if fmt == "json" else render.xml_list(texts)
+    found, entries = db.session.execute(render.document_query(query, fmt),
+                                        city_zone(timezone)).one()
+    return found, render.document_response(entries, fmt)
 
 
 def _page_by_id(query: Select, base: Select) -> Select:
@@ -200,9 +201,9 @@ class ServiceRequests(MethodView):
         retry_key, first = idempotency.replay(db.session, owner, request.headers.get(
             "Idempotency-Key"), form.get("device_id"), fields, content_hash=content_hash)
         if first is not None:  # a retry: the first answer again, nothing filed
-            return formats.render([submit_response(first)], fmt, root="service_requests",
-                                  item="request")
-        jurisdiction = resolve_jurisdiction(db.session, form.get("jurisdiction_id"))
+            return formats.render([submit_response(first, first.service.type)], fmt,
+                                  root="service_requests", item="request")
+        jurisdiction = resolve_city(db.session, form.get("jurisdiction_id"))
         photos = [(photo, photo_name(photo)) for photo in uploaded_photos(request.files)]
         submitted = SubmitForm(
             service_code=form.get("service_code"),
@@ -226,21 +227,23 @@ class ServiceRequests(MethodView):
             store_photo(db.session, photo, name, service_request.id)
         idempotency.remember(db.session, owner, retry_key, service_request,
                              content_hash=content_hash)
-        # Read before the commit expires the objects (reading after cost two more queries).
-        response = submit_response(service_request)
+        # Read before the commit expires the objects (reading after cost two more queries);
+        # the service's type from the definition remembered per process.
+        response = submit_response(service_request, service_definition(
+            db.session, jurisdiction, submitted.service_code).type)
         if photos:
             response["media_url"] = media_url(photos[0][1])
         db.session.commit()
         return formats.render([response], fmt, root="service_requests", item="request")
 
 
-def submit_response(service_request: ServiceRequest) -> dict[str, Any]:
+def submit_response(service_request: ServiceRequest, service_type: str) -> dict[str, Any]:
     """GeoReport v2 POST response: an id for realtime, a token for batch, neither for
     blackbox."""
     entry: dict[str, Any] = {}
-    if service_request.service.type == "realtime":
+    if service_type == "realtime":
         entry["service_request_id"] = str(service_request.id)
-    elif service_request.service.type == "batch":
+    elif service_type == "batch":
         entry["token"] = service_request.token
     entry["service_notice"] = service_request.service_notice
     return entry

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.db import DbSession
 from app.models import Department, Jurisdiction, Service, ServiceAttribute, StateCode
+from app.operations.definitions import lock_catalog
 from app.operations.public_form import refresh_public_forms
 from schemas.catalog import CatalogSchema, flatten_errors
 
@@ -107,6 +108,8 @@ def apply_catalog(session: DbSession, data: dict, boundary: MultiPolygon | None,
                   digest: str) -> tuple[Jurisdiction, bool]:
     """Create or update the jurisdiction of a parsed catalog (see parse_catalog)."""
     spec = data["jurisdiction"]
+    # Reports being filed commit first, and new ones wait for this load (definitions.py).
+    lock_catalog(session, spec["id"])
     jurisdiction = session.get(Jurisdiction, spec["id"])
     if jurisdiction is not None and jurisdiction.catalog_hash == digest:
         return jurisdiction, False

@@ -4,14 +4,14 @@ closing duplicates with their parent."""
 import hashlib
 import math
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
-import psycopg
-from sqlalchemy import Select, func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Select, Update, func, select, update
 
 from app.db import DbSession
-from app.models import RequestUpdate, Service, ServiceRequest
+from app.models import RequestUpdate, ServiceRequest
+from app.operations.definitions import AnyService
+from app.operations.round_trips import Statement, compiled
 from geo.filters import distance_m, nearest_first, within_radius
 
 if TYPE_CHECKING:  # submit imports this module to link new reports
@@ -26,11 +26,11 @@ LOCK_MARGIN = 1.05
 NEARBY_LIMIT = 50
 
 
-def nearby_open_query(service: Service, lat: float, long: float, now: datetime, *,
+def nearby_open_query(service: AnyService, lat: float, long: float, now: datetime, *,
                       limit: int = NEARBY_LIMIT) -> Select:
     """Open requests of the service within its duplicate radius of the true point, filed
     within its window, nearest first, with their distance (the service must have a duplicates
-    rule): the candidates of find_parent."""
+    rule): the candidates of parent_search."""
     radius_m = service.duplicate_radius_m or 0
     query = (
         select(ServiceRequest, distance_m(ServiceRequest.location, lat, long).label("distance"))
@@ -56,7 +56,7 @@ def duplicate_cell_size(radius_m: float) -> float:
     return radius_m / METRES_PER_DEGREE_MIN
 
 
-def duplicate_lock_keys(service: Service, lat: float, long: float) -> list[int]:
+def duplicate_lock_keys(service: AnyService, lat: float, long: float) -> list[int]:
     """The advisory lock keys of a report at (lat, long): the service with every grid cell
     the disc of the duplicate radius around the point touches, sorted.
 
@@ -91,13 +91,18 @@ _LOCK_SQL = ("SELECT pg_advisory_xact_lock(key) FROM unnest(%(keys)s::bigint[])"
              " WITH ORDINALITY AS k(key, n) ORDER BY n")
 
 
-def find_parent(session: DbSession, service: Service, lat: float, long: float,
-                now: datetime) -> ServiceRequest | None:
-    """The open root request a new report at this point duplicates, or None. Takes the
-    lookup lock of the service around the point first: call it only right before storing the
-    new report."""
+def parent_search(session: DbSession, service: AnyService, lat: float, long: float,
+                  now: datetime) -> list[Statement]:
+    """The statements that find the open root request a new report at this point duplicates
+    (none when the service has no duplicates rule): the lookup lock of the service around
+    the point, then the search, whose one row is the parent's id. Run them with
+    round_trips.pipelined right before storing the new report.
+
+    They stay two statements in one pipeline (one round trip): a READ COMMITTED statement
+    reads the snapshot taken when it starts, so a search in the lock's own statement would
+    miss the parent that the report it waited for has just committed."""
     if not service.duplicate_radius_m:
-        return None
+        return []
     # The nearest candidate whose root is open, in one row: links always point at a root, so
     # a duplicate's parent is its root. Loading the candidates as objects and walking them in
     # Python held the lock (and so every report of the service) several times longer.
@@ -113,63 +118,35 @@ def find_parent(session: DbSession, service: Service, lat: float, long: float,
         .order_by(candidates.c.rank, candidates.c.candidate_id)
         .limit(1)
     )
-    parent_id = _search_under_lock(session, duplicate_lock_keys(service, lat, long), search)
-    return session.get(ServiceRequest, parent_id) if parent_id is not None else None
+    return [(_LOCK_SQL, {"keys": duplicate_lock_keys(service, lat, long)}),
+            compiled(session, search)]
 
 
-def _search_under_lock(session: DbSession, keys: list[int], search: Select) -> Any:
-    """The first column of the search's first row, read once the lock keys are held.
-
-    The lock and the search go to PostgreSQL in one psycopg pipeline: one round trip. They
-    stay two statements: a READ COMMITTED statement reads the snapshot taken when it starts,
-    so a search in the lock's own statement would miss the parent that the report it waited
-    for has just committed. The search's parameters are plain numbers, text and datetimes,
-    which psycopg adapts itself."""
-    sa_connection = session.connection()
-    dialect = sa_connection.dialect
-    connection = cast(psycopg.Connection, sa_connection.connection.driver_connection)
-    compiled = search.compile(dialect=dialect)
-    try:
-        with connection.pipeline():
-            connection.execute(_LOCK_SQL, {"keys": keys})
-            cursor = connection.execute(compiled.string, compiled.params)
-        row = cursor.fetchone()
-    except psycopg.Error as error:
-        # Raised the way SQLAlchemy raises its own statements' errors: the pool drops a dead
-        # connection, and app.errors answers 503 while the database is unreachable.
-        disconnected = dialect.is_disconnect(cast(Any, error), sa_connection.connection, None)
-        if disconnected:
-            sa_connection.invalidate(error)
-        raise DBAPIError.instance(compiled.string, compiled.params, error, psycopg.Error,
-                                  connection_invalidated=disconnected,
-                                  dialect=dialect) from error
-    return row[0] if row is not None else None
-
-
-def record_link(session: DbSession, duplicate: ServiceRequest, parent: ServiceRequest,
-                actor: "Actor", now: datetime) -> None:
-    """The public history rows of a link, on both requests; the parent counts as updated.
-    Added to the session, written by the caller's next flush."""
-    session.add_all([
+def link_rows(duplicate: ServiceRequest, parent_id: int, actor: "Actor",
+              now: datetime) -> tuple[list[RequestUpdate], Update]:
+    """The public history rows of a link, on both requests, and the UPDATE that counts the
+    parent as updated (the parent is of the duplicate's service, so of its jurisdiction)."""
+    rows = [
         RequestUpdate(
             jurisdiction_id=duplicate.jurisdiction_id, service_request_id=duplicate.id,
             created_at=now, actor=actor.label, kind="duplicate", public=True,
-            description=f"Linked as a duplicate of request {parent.id}",
-            data={"duplicate_of": parent.id},
+            description=f"Linked as a duplicate of request {parent_id}",
+            data={"duplicate_of": parent_id},
         ),
         RequestUpdate(
-            jurisdiction_id=parent.jurisdiction_id, service_request_id=parent.id,
+            jurisdiction_id=duplicate.jurisdiction_id, service_request_id=parent_id,
             created_at=now, actor=actor.label, kind="duplicate", public=True,
             description=f"Request {duplicate.id} was linked to this request as a duplicate",
             data={"duplicate": duplicate.id},
         ),
-    ])
-    parent.updated_at = now
+    ]
+    touch = update(ServiceRequest).where(ServiceRequest.id == parent_id).values(updated_at=now)
+    return rows, touch
 
 
-def duplicate_notice(parent: ServiceRequest) -> str:
+def duplicate_notice(parent_id: int) -> str:
     """What the resident reads (GeoReport v2 service_notice) when their report is linked."""
-    return (f"This problem has already been reported nearby (request {parent.id}); "
+    return (f"This problem has already been reported nearby (request {parent_id}); "
             "your report was added to it and will be closed with it.")
 
 

@@ -20,11 +20,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 
 from app.db import DbSession
 from app.exceptions import BadRequest, UnprocessableContent
 from app.models import IdempotencyKey, ServiceRequest
+from app.operations.round_trips import compiled, pipelined
 
 HEADER_KEY_TTL = timedelta(hours=24)
 IMPLICIT_WINDOW = timedelta(minutes=10)
@@ -86,29 +88,31 @@ def retry_key(header: str | None, device_id: str | None,
     return None
 
 
+# The key's lock, taken in the round trip that reads what the key stands for.
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%(name)s, 0))"
+
+
 def claim(session: DbSession, owner: Owner, key: str, explicit: bool, *,
           content_hash: str | None = None, now: datetime | None = None,
           ) -> ServiceRequest | None:
     """Lock the key for this transaction and return the request it already stands for, if it
     was used within its window; 422 when it was used with another body."""
     now = now or datetime.now(UTC)
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(
-        owner.lock_name(key), 0))))
     window = HEADER_KEY_TTL if explicit else IMPLICIT_WINDOW
-    found = session.execute(
-        select(ServiceRequest, IdempotencyKey.body_hash)
-        .join(IdempotencyKey, IdempotencyKey.service_request_id == ServiceRequest.id)
-        .where(owner.matches(), IdempotencyKey.key == key,
-               IdempotencyKey.created_at > now - window)
-    ).first()
+    lookup = select(IdempotencyKey.service_request_id, IdempotencyKey.body_hash).where(
+        owner.matches(), IdempotencyKey.key == key, IdempotencyKey.created_at > now - window)
+    # One round trip: the lookup is a statement of its own after the lock, so that it reads
+    # the row of the retry it waited for.
+    _, found = pipelined(session, [(_LOCK_SQL, {"name": owner.lock_name(key)}),
+                                   compiled(session, lookup)])
     if found is None:
         return None
-    stored_hash = found[1]
+    service_request_id, stored_hash = found
     if content_hash is not None and stored_hash is not None and stored_hash != content_hash:
         raise UnprocessableContent(
             "this Idempotency-Key was already used with a different body; send a new key for "
             "a new request, or the same body to retry")
-    return found[0]
+    return session.get(ServiceRequest, service_request_id)
 
 
 def replay(session: DbSession, owner: Owner, header: str | None, device_id: str | None = None,
@@ -124,19 +128,15 @@ def replay(session: DbSession, owner: Owner, header: str | None, device_id: str 
 
 def remember(session: DbSession, owner: Owner, key: str | None, service_request: ServiceRequest,
              *, now: datetime | None = None, content_hash: str | None = None) -> None:
-    """Record the request a key produced (replacing an expired record of the same key)."""
+    """Record the request a key produced (replacing an expired record of the same key), in
+    one statement."""
     if key is None:
         return
     now = now or datetime.now(UTC)
-    existing = session.scalar(select(IdempotencyKey).where(owner.matches(),
-                                                           IdempotencyKey.key == key))
-    if existing is None:
-        session.add(IdempotencyKey(api_key_id=owner.api_key_id,
-                                   staff_user_id=owner.staff_user_id, key=key,
-                                   service_request_id=service_request.id, created_at=now,
-                                   body_hash=content_hash))
-    else:
-        existing.service_request_id = service_request.id
-        existing.created_at = now
-        existing.body_hash = content_hash
-    session.flush()
+    owner_column = (IdempotencyKey.api_key_id if owner.api_key_id is not None
+                    else IdempotencyKey.staff_user_id)
+    record = {"service_request_id": service_request.id, "created_at": now,
+              "body_hash": content_hash}
+    session.execute(insert(IdempotencyKey).values(
+        api_key_id=owner.api_key_id, staff_user_id=owner.staff_user_id, key=key, **record,
+    ).on_conflict_do_update(index_elements=[owner_column, IdempotencyKey.key], set_=record))

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app import sla
 from app.datetimes import w3c
 from app.db import DbSession
-from app.lookups import jurisdiction_of
+from app.lookups import resolve_city
 from app.models import (
     ApiKey,
     OutboxEvent,
@@ -27,6 +27,7 @@ from app.models import (
     Subscription,
     Survey,
 )
+from app.operations.definitions import AnyService
 from app.redaction import mask_text
 from app.security import hash_secret, new_secret
 
@@ -38,7 +39,16 @@ SUBSCRIPTION_KEY = "subscription_id"
 def queue(session: DbSession, service_request: ServiceRequest, *, channel: str, event: str,
           recipient: str, payload: dict[str, Any]) -> OutboxEvent:
     """One outbox row, delivered later by `outbox work`."""
-    outbox_event = OutboxEvent(
+    outbox_event = outbox_row(service_request, channel=channel, event=event,
+                              recipient=recipient, payload=payload)
+    session.add(outbox_event)
+    return outbox_event
+
+
+def outbox_row(service_request: ServiceRequest, *, channel: str, event: str, recipient: str,
+               payload: dict[str, Any]) -> OutboxEvent:
+    """An outbox row of a request, not yet added to a session."""
+    return OutboxEvent(
         jurisdiction_id=service_request.jurisdiction_id,
         service_request_id=service_request.id,
         channel=channel,
@@ -47,12 +57,10 @@ def queue(session: DbSession, service_request: ServiceRequest, *, channel: str, 
         payload=payload,
         attempts=0,
     )
-    session.add(outbox_event)
-    return outbox_event
 
 
 def _zone(session: DbSession, service_request: ServiceRequest) -> ZoneInfo:
-    return ZoneInfo(jurisdiction_of(session, service_request).timezone)
+    return ZoneInfo(resolve_city(session, service_request.jurisdiction_id).timezone)
 
 
 def resident_recipients(session: DbSession,
@@ -76,22 +84,23 @@ def _reporter_email(session: DbSession, service_request: ServiceRequest) -> str 
         Reporter.service_request_id == service_request.id))
 
 
-def notify_submitted(session: DbSession, service_request: ServiceRequest,
-                     email: str | None) -> None:
-    """Confirmation to the reporter at `email` (the one just stored with the report, passed in
-    rather than read back): the id, the deadline, and why it is far off if it is."""
+def submitted_confirmation(session: DbSession, service_request: ServiceRequest,
+                           service: AnyService, email: str | None) -> OutboxEvent | None:
+    """The outbox row (not yet added to the session) of the confirmation to the reporter at
+    `email` (the one stored with the report, passed in rather than read back): the id, the
+    deadline, and why it is far off if it is."""
     if not email:
-        return
-    service = service_request.service
+        return None
     lines = [f"We received your {service.service_name} request #{service_request.id}."]
     if service_request.deadline:
         lines.append(f"We expect to handle it by "
                      f"{w3c(service_request.deadline, _zone(session, service_request))}.")
     if service.sla_days and service.sla_days > sla.LONG_SLA_DAYS and service.sla_explanation:
         lines.append(f"Why it takes {service.sla_days} days: {service.sla_explanation}")
-    queue(session, service_request, channel=EMAIL, event="request.confirmation",
-          recipient=email, payload={"subject": f"Your 311 request #{service_request.id}",
-                                    "body": "\n\n".join(lines)})
+    return outbox_row(service_request, channel=EMAIL, event="request.confirmation",
+                      recipient=email, payload={"subject": f"Your 311 request "
+                                                           f"#{service_request.id}",
+                                                "body": "\n\n".join(lines)})
 
 
 def _webhook_document(session: DbSession, service_request: ServiceRequest,

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from app.db import DbSession
 from app.exceptions import BadRequest
-from app.models import Jurisdiction, RequestUpdate, Service, ServiceRequest
+from app.lookups import resolve_city
+from app.models import RequestUpdate, Service, ServiceRequest
 from app.operations.history import record
 from app.redaction import (
     DEFAULT_REGION,
@@ -42,12 +43,6 @@ SOURCE_ATTRIBUTES = ("attributes", "description", "status_notes", "address", "ad
                      "public_location")
 # Requests recomputed per statement by refresh_public_forms.
 BATCH_SIZE = 5000
-
-
-def region_of(jurisdiction: Jurisdiction | None) -> str:
-    """The country whose phone numbering the masking reads (the holiday calendar's)."""
-    return (jurisdiction.holiday_country if jurisdiction is not None else None) \
-        or DEFAULT_REGION
 
 
 def _point(lat: float | None, long: float | None) -> WKTElement | None:
@@ -76,20 +71,23 @@ def _changed(service_request: ServiceRequest) -> bool:
     return any(state.attrs[name].history.has_changes() for name in SOURCE_ATTRIBUTES)
 
 
-def store_public_form(session: DbSession, service_request: ServiceRequest) -> None:
-    """Recompute and set one request's public columns (flushed with the request)."""
+def store_public_form(session: DbSession, service_request: ServiceRequest,
+                      service_policy: str | None = None) -> None:
+    """Recompute and set one request's public columns (flushed with the request).
+    `service_policy` is its service's public_location when the caller holds it already."""
     state = inspect(service_request)
-    with session.no_autoflush:
-        # Before the flush, a service set as an object is not yet in service_id, and an id set
-        # directly is not yet in the relationship: take whichever was changed.
-        if state.attrs.service_id.history.has_changes() or service_request.service is None:
-            service = session.get(Service, service_request.service_id)
-        else:
-            service = service_request.service
-        jurisdiction = session.get(Jurisdiction, service_request.jurisdiction_id)
-    assert service is not None
+    if service_policy is None:
+        with session.no_autoflush:
+            # Before the flush, a service set as an object is not yet in service_id, and an id
+            # set directly is not yet in the relationship: take whichever was changed.
+            if state.attrs.service_id.history.has_changes() or service_request.service is None:
+                service = session.get(Service, service_request.service_id)
+            else:
+                service = service_request.service
+        assert service is not None
+        service_policy = service.public_location
     # The stored policy is the strictest so far (None for a request not yet stored).
-    policy = strictest(service_request.public_location, service.public_location)
+    policy = strictest(service_request.public_location, service_policy)
     location = service_request.location
     lat, long = lat_long_of(location) if location is not None else (None, None)
     values = RequestValues(
@@ -98,21 +96,39 @@ def store_public_form(session: DbSession, service_request: ServiceRequest) -> No
         zipcode=service_request.zipcode, lat=lat, long=long,
         district_id=service_request.district_id, attributes=service_request.attributes,
     )
-    _write(service_request, public_form(values, policy, region_of(jurisdiction)))
+    _write(service_request, public_form(values, policy,
+                                        _region(session, service_request.jurisdiction_id)))
+
+
+def store_update_text(session: DbSession, update: RequestUpdate) -> None:
+    """Set a history row's public_description from its description (None when internal)."""
+    update.public_description = (
+        public_text(update.description, _region(session, update.jurisdiction_id))
+        if update.public else None)
+
+
+def _region(session: DbSession, jurisdiction_id: str) -> str:
+    # The jurisdiction remembered per process (app/lookups.py): no round trip per write.
+    with session.no_autoflush:
+        return resolve_city(session, jurisdiction_id).holiday_country or DEFAULT_REGION
 
 
 @event.listens_for(Session, "before_flush")
 def store_public_forms(session: Session, _context: Any, _instances: Any) -> None:
     """Before every flush: the public form of each new or changed request and history row."""
-    for instance in (*session.new, *session.dirty):
+    store_public_forms_of(session, (*session.new, *session.dirty))
+
+
+def store_public_forms_of(session: DbSession, instances: Iterable[object],
+                          service_policy: str | None = None) -> None:
+    """The public form of each new or changed request and history row among `instances`: what
+    every flush does, and what a write that bypasses the flush calls on its rows
+    (app/operations/round_trips.py). `service_policy` as in store_public_form."""
+    for instance in instances:
         if isinstance(instance, ServiceRequest) and _changed(instance):
-            store_public_form(session, instance)
+            store_public_form(session, instance, service_policy)
         elif isinstance(instance, RequestUpdate) and _update_changed(instance):
-            with session.no_autoflush:
-                jurisdiction = session.get(Jurisdiction, instance.jurisdiction_id)
-            instance.public_description = (
-                public_text(instance.description, region_of(jurisdiction))
-                if instance.public else None)
+            store_update_text(session, instance)
 
 
 def _update_changed(update: RequestUpdate) -> bool:

@@ -12,12 +12,11 @@ from sqlalchemy.orm import joinedload
 
 from app import sla
 from app.datetimes import parse_w3c
-from app.db import DbSession
-from app.exceptions import BadRequest, Forbidden, NotFound
-from app.lookups import AnyJurisdiction
+from app.db import Base, DbSession
+from app.exceptions import BadRequest, Forbidden, NotFound, ServiceUnavailable
+from app.lookups import AnyJurisdiction, resolve_city
 from app.models import (
     Address,
-    Jurisdiction,
     Reporter,
     RequestUpdate,
     Service,
@@ -25,9 +24,18 @@ from app.models import (
     ServiceRequest,
 )
 from app.operations import duplicates
+from app.operations.definitions import (
+    AnyService,
+    AttributeDefinition,
+    ServiceDefinition,
+    filing_catalog_lock,
+    service_definition,
+)
 from app.operations.locations import best_address_match
-from app.operations.notifications import notify_submitted
+from app.operations.notifications import submitted_confirmation
+from app.operations.round_trips import insert_together, pipelined
 from app.operations.shapes import shapes_of
+from app.process_cache import clear_every_cache
 from app.security import new_secret
 from geo.points import InvalidPoint, lat_long_of, parse_lat_long, to_geography
 
@@ -84,7 +92,7 @@ def find_service(session: DbSession, jurisdiction: AnyJurisdiction, service_code
     return service
 
 
-def work_calendar(jurisdiction: Jurisdiction) -> sla.WorkCalendar:
+def work_calendar(jurisdiction: AnyJurisdiction) -> sla.WorkCalendar:
     """The business-day calendar of a jurisdiction."""
     return sla.calendar_from(
         jurisdiction.timezone,
@@ -94,7 +102,7 @@ def work_calendar(jurisdiction: Jurisdiction) -> sla.WorkCalendar:
     )
 
 
-def compute_deadline(jurisdiction: Jurisdiction, service: Service,
+def compute_deadline(jurisdiction: AnyJurisdiction, service: AnyService,
                      start: datetime) -> datetime | None:
     """Open311 expected_datetime: the service's SLA counted from `start`."""
     if not service.sla_days:
@@ -103,7 +111,7 @@ def compute_deadline(jurisdiction: Jurisdiction, service: Service,
                         work_calendar(jurisdiction))
 
 
-def sla_notice(service: Service) -> str | None:
+def sla_notice(service: AnyService) -> str | None:
     """GeoReport v2 service_notice: why a deadline is far off."""
     if service.sla_days and service.sla_days > sla.LONG_SLA_DAYS:
         return service.sla_explanation
@@ -114,7 +122,7 @@ class _Invalid(ValueError):
     """One attribute answer that does not fit its datatype."""
 
 
-def _list_value(attribute: ServiceAttribute, values: list[str]) -> Any:
+def _list_value(attribute: ServiceAttribute | AttributeDefinition, values: list[str]) -> Any:
     keys = {v["key"] for v in attribute.values}
     unknown = [v for v in values if v not in keys]
     if unknown:
@@ -158,7 +166,7 @@ _SCALAR_READERS = {
 }
 
 
-def validate_attributes(service: Service, sent: dict[str, list[str]]) -> tuple[dict, list[str]]:
+def validate_attributes(service: AnyService, sent: dict[str, list[str]]) -> tuple[dict, list[str]]:
     """Answers checked against the service definition; returns (answers, problems).
     Codes the service does not define are ignored (checklist 18)."""
     answers: dict[str, Any] = {}
@@ -183,7 +191,7 @@ def validate_attributes(service: Service, sent: dict[str, list[str]]) -> tuple[d
     return answers, problems
 
 
-def _point_in_boundary(session: DbSession, jurisdiction: Jurisdiction, lat: str,
+def _point_in_boundary(session: DbSession, jurisdiction: AnyJurisdiction, lat: str,
                        long: str) -> Any:
     """The point of lat/long, checked against the boundary; raises _Invalid."""
     try:
@@ -197,7 +205,7 @@ def _point_in_boundary(session: DbSession, jurisdiction: Jurisdiction, lat: str,
     return to_geography(point)
 
 
-def _locate(session: DbSession, jurisdiction: Jurisdiction,
+def _locate(session: DbSession, jurisdiction: AnyJurisdiction,
             form: SubmitForm) -> tuple[Any, str | None, str | None, str | None]:
     """(point, address, address_id, zipcode) from lat/long, address_id or address_string (its
     confident match among the city's addresses, else no point); raises _Invalid."""
@@ -224,18 +232,41 @@ def _locate(session: DbSession, jurisdiction: Jurisdiction,
     raise _Invalid("a location is required: lat and long, address_string or address_id")
 
 
-def _place(session: DbSession, jurisdiction: Jurisdiction, service: Service, location: Any,
-           now: datetime) -> tuple[int | None, ServiceRequest | None]:
-    """(district id, parent) of a new report at `location`: the district covering it and the open
-    report it duplicates. Takes the service's duplicate lock (see duplicates.find_parent)."""
-    if location is None:
-        return None, None
-    lat, long = lat_long_of(location)
-    return (shapes_of(session, jurisdiction).district_id(Point(long, lat)),
-            duplicates.find_parent(session, service, lat, long, now))
+# The new request's id, assigned up front so that its history and outbox rows (whose texts
+# name it) go in the request's own INSERT statement, and the ids of its history rows (the
+# submission and a duplicate link's two rows), which give their order; the jurisdiction's
+# changed_at, to check that the service definition remembered per process is still the stored
+# one.
+_NEW_REQUEST_SQL = ("SELECT nextval('service_requests_id_seq'),"
+                    " ARRAY(SELECT nextval('request_updates_id_seq') FROM generate_series(1, 3)),"
+                    " (SELECT changed_at FROM jurisdictions WHERE id = %(jurisdiction_id)s)")
 
 
-def ensure_may_file(service: Service, staff_role: str | None) -> None:
+class _CatalogChanged(ServiceUnavailable):
+    """The catalog was loaded again (by another process) since the service definition used
+    was remembered."""
+
+
+def _place(session: DbSession, jurisdiction: AnyJurisdiction, service: ServiceDefinition,
+           location: Any, now: datetime) -> tuple[int | None, int | None, int, list[int]]:
+    """(district id, parent id, new request id, history ids) of a new report at `location`:
+    the district covering it, the open report it duplicates, and the ids its rows will have.
+    One round trip, which takes the duplicate lock (see duplicates.parent_search)."""
+    district_id, search = None, []
+    if location is not None:
+        lat, long = lat_long_of(location)
+        district_id = shapes_of(session, jurisdiction).district_id(Point(long, lat))
+        search = duplicates.parent_search(session, service, lat, long, now)
+    *found, (request_id, history_ids, changed_at) = pipelined(
+        session, [filing_catalog_lock(jurisdiction.id), *search,
+                  (_NEW_REQUEST_SQL, {"jurisdiction_id": jurisdiction.id})])
+    if changed_at != service.catalog_changed_at:
+        raise _CatalogChanged("the catalog changed while the request was filed; retry")
+    parent = found[-1] if search else None
+    return district_id, parent[0] if parent is not None else None, request_id, history_ids
+
+
+def ensure_may_file(service: AnyService, staff_role: str | None) -> None:
     """403 unless this role may put a request in this service (the catalog's restricted_to),
     by filing it or by reassigning one to it."""
     if service.restricted_to and staff_role not in service.restricted_to:
@@ -243,10 +274,21 @@ def ensure_may_file(service: Service, staff_role: str | None) -> None:
                         f"{', '.join(service.restricted_to)} staff")
 
 
-def submit_request(session: DbSession, jurisdiction: Jurisdiction, form: SubmitForm,
+def submit_request(session: DbSession, jurisdiction: AnyJurisdiction, form: SubmitForm,
                    actor: Actor) -> ServiceRequest:
     """Validate and store a new request; raises BadRequest with every problem found."""
-    service = find_service(session, jurisdiction, form.service_code)
+    try:
+        return _submit(session, jurisdiction, form, actor)
+    except _CatalogChanged:
+        # Another process loaded the catalog since this one remembered it; nothing was written
+        # yet: once more with what is stored now (a second change meanwhile is a 503).
+        clear_every_cache()
+        return _submit(session, resolve_city(session, jurisdiction.id), form, actor)
+
+
+def _submit(session: DbSession, jurisdiction: AnyJurisdiction, form: SubmitForm,
+            actor: Actor) -> ServiceRequest:
+    service = service_definition(session, jurisdiction, form.service_code)
     ensure_may_file(service, actor.staff_role)
     problems: list[str] = []
     try:
@@ -266,20 +308,22 @@ def submit_request(session: DbSession, jurisdiction: Jurisdiction, form: SubmitF
 
     now = datetime.now(UTC)
     # Everything that does not depend on the parent is computed before _place takes the
-    # service's duplicate lock: reports of one service wait for each other from there to the
-    # commit, so that stretch bounds the POST rate (issue 6).
+    # service's duplicate lock: reports of one service near each other wait for each other
+    # from there to the commit, so that stretch bounds the POST rate (issue 6).
     deadline = compute_deadline(jurisdiction, service, now)
     token = new_secret(16) if service.type == "batch" else None
     reporter_fields = {k: v for k, v in form.reporter.items() if k in REPORTER_FIELDS and v}
-    district_id, parent = _place(session, jurisdiction, service, location, now)
+    district_id, parent_id, request_id, history_ids = _place(session, jurisdiction, service,
+                                                            location, now)
     notices = [
         sla_notice(service),
         UNCONFIRMED_LOCATION_NOTICE if location is None else None,
-        duplicates.duplicate_notice(parent) if parent else None,
+        duplicates.duplicate_notice(parent_id) if parent_id is not None else None,
     ]
     service_request = ServiceRequest(
+        id=request_id,
         jurisdiction_id=jurisdiction.id,
-        service=service,
+        service_id=service.id,
         department_id=service.department_id,
         status="open",
         detailed_status="submitted",
@@ -297,28 +341,34 @@ def submit_request(session: DbSession, jurisdiction: Jurisdiction, form: SubmitF
         deadline=deadline,
         service_notice=" ".join(n for n in notices if n) or None,
         token=token,
-        duplicate_of_id=parent.id if parent else None,
+        duplicate_of_id=parent_id,
         district_id=district_id,
     )
-    session.add(service_request)
-    session.flush()
-    # One more flush writes the rest in a few statements (same-table rows in one INSERT).
+    history = [RequestUpdate(
+        jurisdiction_id=jurisdiction.id,
+        service_request_id=request_id,
+        created_at=now,
+        actor=actor.label,
+        kind="submitted",
+        to_status="submitted",
+        description=f"Submitted via {form.channel}",
+        public=True,
+    )]
+    touches = []
+    if parent_id is not None:
+        link, touch = duplicates.link_rows(service_request, parent_id, actor, now)
+        history.extend(link)
+        touches.append(touch)
+    for update, update_id in zip(history, history_ids, strict=False):
+        update.id = update_id
+    rows: list[Base] = [service_request, *history]
     if reporter_fields:
-        session.add(Reporter(service_request_id=service_request.id, **reporter_fields))
-    session.add(
-        RequestUpdate(
-            jurisdiction_id=jurisdiction.id,
-            service_request_id=service_request.id,
-            created_at=now,
-            actor=actor.label,
-            kind="submitted",
-            to_status="submitted",
-            description=f"Submitted via {form.channel}",
-            public=True,
-        )
-    )
-    if parent is not None:
-        duplicates.record_link(session, service_request, parent, actor, now)
-    notify_submitted(session, service_request, reporter_fields.get("email"))
-    session.flush()
+        rows.append(Reporter(service_request_id=request_id, **reporter_fields))
+    confirmation = submitted_confirmation(session, service_request, service,
+                                          reporter_fields.get("email"))
+    if confirmation is not None:
+        rows.append(confirmation)
+    # The request, its history, reporter and outbox rows and the parent's update: one
+    # statement, one round trip.
+    insert_together(session, rows, *touches, service_policy=service.public_location)
     return service_request

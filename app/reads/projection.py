@@ -46,21 +46,28 @@ def city_zone(timezone: str) -> dict[str, str]:
     return {"city_zone": timezone}
 
 
+def local_datetime_parts(timestamp: Any, zone: Any = CITY_ZONE) -> tuple[Any, Any]:
+    """SQL: (wall-clock time, UTC offset) of a timestamp in `zone`, what local_datetime_text
+    renders. PostgreSQL does not share a subexpression written twice, so a document built over
+    a page selects these once a row and renders them above (app.open311.render)."""
+    local = func.timezone(zone, timestamp)
+    return local, local - func.timezone(sql_string("UTC"), timestamp)
+
+
+def local_datetime_text(local: Any, offset: Any) -> Any:
+    """SQL: ISO 8601 to the second with its offset (the text app.datetimes.w3c gives in
+    Python) from local_datetime_parts; NULL for a NULL timestamp."""
+    negative = offset < literal_column("interval '0'")
+    return func.to_char(local, sql_string('YYYY-MM-DD"T"HH24:MI:SS')) + case(
+        (negative, sql_string("-") + func.to_char(-offset, sql_string("HH24:MI"))),
+        else_=sql_string("+") + func.to_char(offset, sql_string("HH24:MI")))
+
+
 def local_datetime_sql(timestamp: Any, zone: Any = CITY_ZONE) -> Any:
     """SQL: a timestamp in `zone` (the city's unless another zone expression is given: the OGC
     collections, which span jurisdictions, give each row's own), ISO 8601 to the second with
-    its offset (the text app.datetimes.w3c gives in Python); the one date rendering of
-    SQL-built documents."""
-    local = func.timezone(zone, timestamp)
-    offset = local - func.timezone(sql_string("UTC"), timestamp)
-    negative = offset < literal_column("interval '0'")
-    sign = case((negative, sql_string("-")), else_=sql_string("+"))
-    magnitude = case((negative, -offset), else_=offset)
-    return case(
-        (timestamp.is_(None), None),
-        else_=func.to_char(local, sql_string('YYYY-MM-DD"T"HH24:MI:SS')) + sign
-        + func.to_char(magnitude, sql_string("HH24:MI")),
-    )
+    its offset; the one date rendering of SQL-built documents."""
+    return local_datetime_text(*local_datetime_parts(timestamp, zone))
 
 
 def utc_datetime_sql(timestamp: Any) -> Any:

@@ -18,13 +18,13 @@ from flask_babel import gettext as _
 
 from app.exceptions import BadRequest, Open311Error
 from app.extensions import db
-from app.lookups import resolve_jurisdiction
 from app.media import media_url, uploaded_photos
 from app.open311.views import attribute_answers
 from app.operations.photos import photo_name, store_photo
 from app.operations.submit import Actor, SubmitForm, submit_request
 from app.web import blp, charts, i18n, reads
 from app.web_addresses import public_base_url
+from geo.tiles import GRID_MAX_ZOOM
 from schemas.public import SubscriptionFormSchema
 
 # Filed from these pages: what the request's `channel` records.
@@ -74,6 +74,8 @@ def _page_globals() -> dict[str, Any]:
         "service_text": i18n.service_text,
         "status_label": i18n.status_label,
         "attribute_texts": i18n.attribute_texts,
+        # Tiles carry single requests (with their dates) from this zoom on; grid cells below.
+        "points_zoom": GRID_MAX_ZOOM + 1,
         "basemap_style_url": lambda: (current_app.config.get("BASEMAP_STYLE_URL")
                                       or url_for("web.basemap_style")),
     }
@@ -138,8 +140,7 @@ def file_report():
         channel=WEB_CHANNEL,
     )
     try:
-        service_request = submit_request(db.session, resolve_jurisdiction(db.session, city.id),
-                                         submitted, Actor(label="web"))
+        service_request = submit_request(db.session, city, submitted, Actor(label="web"))
     except Open311Error as error:
         # Nothing was written: the operation checks everything before it adds a row.
         if _wants_json():

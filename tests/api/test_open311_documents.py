@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 
 from app.datetimes import w3c
 from app.redaction import mask_text, public_address, public_lat_long, public_zipcode
@@ -24,6 +25,8 @@ CASES = {
     "empty address": dict(address="", address_id="A-19", description=""),
     "nothing optional": dict(address=None, description=None, deadline=None, zipcode=None),
     "integral coordinates": dict(lat=42.0, long=-87.0),
+    "json escapes": dict(description='say "hi" \\ back\nslash\ttab </request> 🚧',
+                         address='1 "Quoted" St'),
 }
 
 
@@ -120,3 +123,47 @@ def test_dates_in_a_half_hour_negative_offset_match_python(client, db_session, m
     (entry,) = json.loads(client.get(f"/open311/v2/requests/{service_request.id}.json").data)
     assert entry["requested_datetime"] == w3c(requested, ZoneInfo("America/St_Johns")) \
         == "2026-01-15T08:30:30-03:30"
+
+
+def test_dates_in_a_half_hour_positive_offset_match_python(client, db_session, make_request,
+                                                          jurisdiction):
+    jurisdiction.timezone = "Asia/Kolkata"
+    requested = datetime(2026, 1, 15, 12, 0, 30, tzinfo=UTC)
+    service_request = make_request(requested_at=requested)
+    db_session.flush()
+    (entry,) = json.loads(client.get(f"/open311/v2/requests/{service_request.id}.json").data)
+    assert entry["requested_datetime"] == "2026-01-15T17:30:30+05:30"
+
+
+def json_build_object_text(entry: dict) -> str:
+    """An entry as PostgreSQL's json_build_object writes it, the layout clients have had."""
+    return "{" + ", ".join(f"{json.dumps(k)} : {json.dumps(v, ensure_ascii=False)}"
+                           for k, v in entry.items()) + "}"
+
+
+def test_json_list_keeps_the_json_build_object_layout(client, make_request):
+    older = stored(make_request, "exact")
+    newer = stored(make_request, "json escapes")
+    newest_first = sorted(((older, "exact"), (newer, "json escapes")), reverse=True,
+                          key=lambda pair: (pair[0].requested_at, pair[0].id))
+    entries = [expected(service_request, name) for service_request, name in newest_first]
+    body = client.get("/open311/v2/requests.json").data.decode()
+    assert body == "[" + ", ".join(json_build_object_text(e) for e in entries) + "]"
+
+
+def test_the_list_is_one_statement_returning_one_row(client, db_session, make_request):
+    for name in ("exact", "block", "hidden"):
+        stored(make_request, name)
+    client.get("/open311/v2/requests.json")  # the process caches (the city) are filled first
+    rows = []
+
+    def record(_connection, cursor, *_args):
+        rows.append(cursor.rowcount)
+
+    engine = db_session.get_bind().engine
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        assert len(json.loads(client.get("/open311/v2/requests.json").data)) == 3
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    assert rows == [1]

@@ -242,3 +242,61 @@ def test_email_must_be_exactly_one_valid_address(client, db_session, jurisdictio
     assert response.status_code == 400
     assert error_codes(response, fmt) == [400]
     assert db_session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest)) == 0
+
+
+def round_trips_of(db_session, monkeypatch, send):
+    """(statements sent through SQLAlchemy, psycopg pipelines) while `send()` runs, the
+    test's own savepoints aside. A pipeline is one round trip whatever it holds, and no
+    SQLAlchemy event sees it."""
+    from app.operations import submit
+
+    statements, pipelines = [], []
+
+    def record(_connection, _cursor, statement, *_):
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO")):
+            statements.append(statement)
+
+    def counted(session, sent, pipelined=submit.pipelined):
+        pipelines.append([sql for sql, _ in sent])
+        return pipelined(session, sent)
+
+    monkeypatch.setattr(submit, "pipelined", counted)
+    engine = db_session.get_bind().engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = send()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return response, statements, pipelines
+
+
+@pytest.mark.usefixtures("jurisdiction")
+@pytest.mark.parametrize("at", [{"lat": "42.05"}, INSIDE], ids=["new", "duplicate"])
+def test_a_post_is_one_pipeline_and_one_statement_before_the_commit(
+        client, db_session, monkeypatch, pothole_form, at):
+    post(client, "json", **pothole_form)  # the per-process caches (key, city, service, shapes)
+    response, statements, pipelines = round_trips_of(
+        db_session, monkeypatch, lambda: post(client, "json", **{**pothole_form, **at}))
+    assert response.status_code == 200
+    # The catalog and duplicate locks, the parent search and the new id in one round trip;
+    # the request, its history (and the link's) and the parent's update in one statement.
+    assert len(pipelines) == 1 and len(pipelines[0]) == 4
+    assert len(statements) == 1, statements
+    stored = db_session.get(ServiceRequest, int(body(response, "json")[0]["service_request_id"]))
+    kinds = db_session.scalars(sa.select(RequestUpdate.kind).where(
+        RequestUpdate.service_request_id == stored.id).order_by(RequestUpdate.id)).all()
+    assert kinds == (["submitted", "duplicate"] if at is INSIDE else ["submitted"])
+
+
+@pytest.mark.usefixtures("jurisdiction")
+def test_a_post_after_a_catalog_load_elsewhere_is_filed_under_the_stored_definition(
+        client, db_session, pothole_form):
+    assert "service_request_id" in body(post(client, "json", **pothole_form), "json")[0]
+    # A catalog load by another process: unseen by this process's mapper events.
+    db_session.execute(sa.text("UPDATE services SET type = 'batch' "
+                               "WHERE service_code = 'POTHOLE'"))
+    db_session.execute(sa.text("UPDATE jurisdictions "
+                               "SET changed_at = changed_at + interval '1 second'"))
+    (entry,) = body(post(client, "json", **{**pothole_form, "lat": "42.05"}), "json")
+    assert "token" in entry
+    assert "service_request_id" not in entry

@@ -1,9 +1,11 @@
 """Vector tiles at /tiles: decoded with mapbox-vector-tile, against PostGIS."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from app.redaction import public_lat_long
-from geo.tiles import refresh_grid
+from geo.tiles import GRID_CELLS, GRID_MAX_ZOOM, refresh_grid
 from tests.maps_helpers import features, insert_points, tile_of, tile_units
 
 LAT, LONG = 42.0412, -87.7023
@@ -152,3 +154,61 @@ def test_deleted_and_hidden_requests_leave_the_point_tiles(client, db_session, m
     kept.public_point = None
     db_session.flush()
     assert features(client.get(tile_url(LAT, LONG, 15)).data) == []
+
+
+def test_grid_counts_add_up_to_the_published_points_at_every_grid_zoom(
+        client, db_session, services):
+    # Points spread over a few hundred metres, so that higher zooms split them over tiles and
+    # cells: whatever the zoom, every published point is counted once, hidden ones never.
+    spread = [(LAT + (i % 9) * 0.0007, LONG + (i // 9) * 0.0009) for i in range(45)]
+    insert_points(db_session, services["POTHOLE"], spread[:30])
+    insert_points(db_session, services["TREE"], spread[30:], status="closed")
+    insert_points(db_session, services["NOISE"], spread[:10])
+    refresh_grid(db_session)
+    for z in range(GRID_MAX_ZOOM + 1):
+        tiles = {tile_of(lat, long, z) for lat, long in spread}
+        cells = [cell for x, y in tiles
+                 for cell in features(client.get(f"/tiles/requests/{z}/{x}/{y}.mvt").data)]
+        assert sum(cell["properties"]["count"] for cell in cells) == 45, z
+        assert {cell["properties"]["service_code"] for cell in cells} == {"POTHOLE", "TREE"}
+
+
+def test_grid_cell_is_drawn_at_the_centre_of_its_cell(client, db_session, services):
+    insert_points(db_session, services["POTHOLE"], [(LAT, LONG)])
+    refresh_grid(db_session)
+    cell_units = 4096 // GRID_CELLS
+    for z in (4, 12, GRID_MAX_ZOOM):
+        [cell] = features(client.get(tile_url(LAT, LONG, z)).data)
+        x, y = tile_units(LAT, LONG, z)
+        centre = [(x // cell_units) * cell_units + cell_units // 2,
+                  (y // cell_units) * cell_units + cell_units // 2]
+        assert cell["geometry"]["coordinates"] == centre, z
+
+
+def test_grid_follows_a_closed_request_after_the_refresh(client, db_session, make_request):
+    service_request = make_request("POTHOLE", lat=LAT, long=LONG)
+    refresh_grid(db_session)
+    service_request.status = "closed"
+    db_session.flush()
+    refresh_grid(db_session)
+    [cell] = features(client.get(tile_url(LAT, LONG, 12)).data)
+    assert (cell["properties"]["status"], cell["properties"]["count"]) == ("closed", 1)
+
+
+def test_point_date_is_the_day_in_the_jurisdictions_time_zone(client, db_session, services):
+    # 03:00 UTC on 31 January is still the evening of the 30th in Chicago.
+    filed = datetime(2026, 1, 31, 3, 0, tzinfo=UTC)
+    insert_points(db_session, services["POTHOLE"], [(LAT, LONG)], requested_at=filed)
+    [point] = features(client.get(tile_url(LAT, LONG, 16)).data)
+    assert point["properties"]["requested"] == "2026-01-30"
+
+
+def test_point_date_survives_an_update_of_the_request(client, db_session, make_request):
+    # The update trigger writes the point again: its date comes from the same rule.
+    filed = datetime(2026, 1, 31, 3, 0, tzinfo=UTC)
+    service_request = make_request("POTHOLE", lat=LAT, long=LONG, requested_at=filed)
+    service_request.status = "closed"
+    db_session.flush()
+    [point] = features(client.get(tile_url(LAT, LONG, 16)).data)
+    assert (point["properties"]["status"], point["properties"]["requested"]) == (
+        "closed", "2026-01-30")

@@ -13,7 +13,7 @@ ACTOR = Actor(label="api_key:test app")
 
 
 def find_nearby_open(db_session, service, lat, long, when):
-    """(request, distance in metres) of the open candidates find_parent would weigh."""
+    """(request, distance in metres) of the open candidates parent_search would weigh."""
     if not service.duplicate_radius_m:
         return []
     return [(row.ServiceRequest, row.distance)

@@ -136,6 +136,16 @@ def test_default_basemap_is_drawn_from_the_city_outline(client, jurisdiction):
     assert [f["properties"]["kind"] for f in outline["features"]][:1] == ["boundary"]
 
 
+@pytest.mark.parametrize("language, words", [("en", "shown from zoom"),
+                                             ("es", "visibles desde el zoom")])
+def test_map_hint_names_the_zoom_where_tiles_start_carrying_requests(client, jurisdiction,
+                                                                    language, words):
+    from geo.tiles import GRID_MAX_ZOOM
+
+    page = client.get("/map", headers={"Accept-Language": language}).get_data(as_text=True)
+    assert f"{words} {GRID_MAX_ZOOM + 1}." in page
+
+
 def test_follow_without_javascript_is_posted(client, jurisdiction, make_request, db_session):
     from app.models import Subscription
 

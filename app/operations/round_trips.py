@@ -1,0 +1,115 @@
+"""Fewer round trips to PostgreSQL for a write: statements sent together in one psycopg
+pipeline, and new rows of several tables inserted by one statement.
+
+Filing a report was seven to nine round trips (the transaction's BEGIN, the jurisdiction, the
+service, the duplicate lock and search, the parent, the request's INSERT, its history and
+outbox rows, the COMMIT); each is a wait of the worker on PostgreSQL, and under load a wait
+for a CPU as well."""
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+import psycopg
+from sqlalchemy import (
+    ClauseElement,
+    ColumnDefault,
+    Executable,
+    insert,
+    inspect,
+    literal_column,
+    select,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql.compiler import Compiled
+
+from app.db import Base, DbSession
+from app.operations.public_form import store_public_forms_of
+
+# A statement as psycopg takes it: SQL with %(name)s placeholders, and its parameters.
+Statement = tuple[str, dict[str, Any]]
+
+
+# Compiled statements by SQLAlchemy cache key: compiling the parent search took a sixth of a
+# POST's time in the profile. Bounded like app/process_cache.py's caches.
+_compiled: dict[Any, Compiled] = {}
+MAX_COMPILED = 500
+
+
+def compiled(session: DbSession, statement: ClauseElement) -> Statement:
+    """A SQLAlchemy statement as SQL and parameters for `pipelined`: only for statements whose
+    parameters are plain numbers, text and datetimes, which psycopg adapts itself. Compiled
+    once per shape, as SQLAlchemy's own statement cache does."""
+    dialect = session.get_bind().dialect
+    cache_key = statement._generate_cache_key()  # what SQLAlchemy's own cache is keyed on
+    if cache_key is None:
+        once = statement.compile(dialect=dialect)
+        return once.string, dict(once.params)
+    done: Compiled | None = _compiled.get((dialect.name, cache_key.key))
+    if done is None:
+        if len(_compiled) >= MAX_COMPILED:
+            _compiled.clear()
+        done = _compiled[dialect.name, cache_key.key] = statement.compile(
+            dialect=dialect, cache_key=cache_key)
+    return done.string, dict(
+        done.construct_params(extracted_parameters=cache_key.bindparams) or {})
+
+
+def pipelined(session: DbSession, statements: Sequence[Statement]) -> list[Any]:
+    """The first row (or None) of each statement, all sent in one psycopg pipeline: one round
+    trip, in the session's transaction (whose BEGIN goes in the same pipeline when it is the
+    first statement). Each statement still reads its own snapshot, taken when it starts."""
+    session.flush()  # what the session holds first, as its own queries would autoflush it
+    sa_connection = session.connection()
+    dialect = sa_connection.dialect
+    connection = cast(psycopg.Connection, sa_connection.connection.driver_connection)
+    try:
+        with connection.pipeline():
+            cursors = [connection.execute(sql, parameters) for sql, parameters in statements]
+        return [cursor.fetchone() if cursor.description else None for cursor in cursors]
+    except psycopg.Error as error:
+        # Raised the way SQLAlchemy raises its own statements' errors: the pool drops a dead
+        # connection, and app.errors answers 503 while the database is unreachable.
+        disconnected = dialect.is_disconnect(cast(Any, error), sa_connection.connection, None)
+        if disconnected:
+            sa_connection.invalidate(error)
+        sql = "; ".join(sql for sql, _ in statements)
+        raise DBAPIError.instance(sql, {}, error, psycopg.Error,
+                                  connection_invalidated=disconnected,
+                                  dialect=dialect) from error
+
+
+def insert_together(session: DbSession, rows: Sequence[Base], *statements: Executable,
+                    service_policy: str | None = None) -> None:
+    """Insert `rows` (new mapped objects, not added to the session) and run `statements` (an
+    UPDATE, say) as one statement of data-modifying CTEs: one round trip for what a flush
+    sends as one statement per table. The CTEs run in no set order: rows whose order matters
+    (a history's) need their ids set up front.
+
+    The rows get their public form first, as every flush gives it (`service_policy` as in
+    public_form.store_public_form). Foreign keys between the rows hold: PostgreSQL checks
+    them at the end of the statement. Afterwards the rows whose primary key was set up front
+    belong to the session as stored objects (their unset columns load when read); the others
+    are only rows. No mapper event runs: the rows must not be of a model a process cache
+    watches (app/process_cache.py)."""
+    store_public_forms_of(session, rows, service_policy)
+    ctes = []
+    for number, row in enumerate(rows):
+        mapper = inspect(row).mapper
+        values: dict[Any, Any] = {prop.columns[0]: row.__dict__[prop.key]
+                                  for prop in mapper.column_attrs if prop.key in row.__dict__}
+        # An INSERT in a CTE gets no Python-side column defaults from SQLAlchemy: set here.
+        for column in mapper.local_table.columns:
+            default = column.default
+            if column not in values and isinstance(default, ColumnDefault):
+                values[column] = default.arg(None) if default.is_callable else default.arg
+        # One single-row INSERT a row: SQLAlchemy caches its compiled form (not a multi-row
+        # one's).
+        ctes.append(insert(type(row)).values(values).cte(f"row_{number}"))
+    ctes.extend(statement.cte(f"statement_{number}")  # type: ignore[attr-defined]
+                for number, statement in enumerate(statements))
+    session.connection().execute(select(literal_column("1")).add_cte(*ctes))
+    for row in rows:
+        if inspect(row).mapper.primary_key_from_instance(row)[0] is not None:
+            make_transient_to_detached(row)
+            session.add(row)

@@ -1,0 +1,44 @@
+"""The project's own statement of GET /open311/v2/requests.json with no parameter (the last 90
+days, newest first, 1000 requests), compiled for psycopg, for the floor of the open311_list
+case (bench/floor.py): the floor runs exactly what the project runs, without the project's
+layers around it. Written by bench/run.py before it starts the floor:
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/open311_bench \\
+        .venv/bin/python bench/list_statement.py > bench/out/open311_list-statement.json
+
+It prints {"sql", "parameters", "window"}: the 90-day window's bounds are given as seconds from
+the moment the statement runs, so the floor asks for the same window as the project does.
+"""
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app import create_app
+from app.extensions import db
+from app.lookups import resolve_city
+from app.open311 import params, render
+from app.reads.projection import city_zone
+
+
+def list_statement() -> dict:
+    """What ServiceRequests.get runs for a GET requests.json with no parameter."""
+    app = create_app()
+    with app.test_request_context("/open311/v2/requests.json"):
+        now = datetime.now(UTC)
+        jurisdiction = resolve_city(db.session, None)
+        filters, paging = params.request_filters(db.session, jurisdiction, {})
+        query = render.document_query(params.list_query(jurisdiction, filters, paging), "json")
+        compiled = query.compile(dialect=db.engine.dialect)
+        parameters = {**compiled.params, **city_zone(jurisdiction.timezone)}
+    window = {name: round((value - now).total_seconds()) for name, value in parameters.items()
+              if isinstance(value, datetime)}
+    return {"sql": compiled.string, "window": window,
+            "parameters": {k: v for k, v in parameters.items() if k not in window}}
+
+
+if __name__ == "__main__":
+    print(json.dumps(list_statement(), indent=1))
