@@ -23,6 +23,7 @@ from app.operations.submit import REPORTER_FIELDS, Actor, SubmitForm, submit_req
 from app.reads import requests as reads
 from app.reads.filters import RequestFilters
 from app.reads.projection import city_zone
+from app.reads.statements import read_row
 from app.web_addresses import public_base_url
 from schemas.open311 import (
     DiscoverySchema,
@@ -151,8 +152,8 @@ def request_documents(query: Select, timezone: str, fmt: str, extended: bool,
                                             item="request")
     if by_id_from is not None:
         query = _page_by_id(query, by_id_from)
-    found, entries = db.session.execute(render.document_query(query, fmt),
-                                        city_zone(timezone)).one()
+    found, entries = read_row(db.session, render.document_query(query, fmt),
+                              city_zone(timezone))
     return found, render.document_response(entries, fmt)
 
 

@@ -26,14 +26,20 @@ from app.db import DbSession
 def read_value(session: DbSession, statement: Executable, parameters: dict[str, Any]) -> Any:
     """The first column of the first row of a read-only `statement` (None without a row),
     read where the request's session reads (the primary or its replica, app/replicas.py)."""
+    row = read_row(session, statement, parameters)
+    return row[0] if row is not None else None
+
+
+def read_row(session: DbSession, statement: Executable, parameters: dict[str, Any]) -> Any:
+    """The first row of a read-only `statement` (None without one), read as read_value does."""
     current = session() if isinstance(session, scoped_session) else session
     bind = current.get_bind(clause=statement)  # type: ignore[arg-type]
     # A session already in a transaction (it read something first, or a test shares its
     # transaction) is used as it is: its connection is the one holding that snapshot.
     if not isinstance(bind, Engine) or current.in_transaction():
-        return current.scalar(statement, parameters)  # type: ignore[call-overload]
+        return current.execute(statement, parameters).first()  # type: ignore[call-overload]
     with _autocommit(bind).connect() as connection:
-        return connection.scalar(statement, parameters)  # type: ignore[call-overload]
+        return connection.execute(statement, parameters).first()  # type: ignore[call-overload]
 
 
 _autocommit_engines: "WeakKeyDictionary[Engine, Engine]" = WeakKeyDictionary()

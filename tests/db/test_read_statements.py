@@ -9,6 +9,8 @@ from app.extensions import db as flask_db
 PAGES = [
     "/api/v1/public/nearby?service_code=POTHOLE&lat=42.04&long=-87.7",
     "/ogc/collections/requests/items?bbox=-87.71,42.03,-87.69,42.05&limit=100",
+    "/open311/v2/requests.json",
+    "/open311/v2/requests.xml",
 ]
 
 RUNS = 30
