@@ -19,7 +19,7 @@ def point_geography(lat: Any, long: Any) -> ColumnElement[Any]:
     return cast(func.ST_SetSRID(func.ST_MakePoint(long, lat), WGS84), WGS84_GEOGRAPHY)
 
 
-def within_radius(column: Any, lat: float, long: float, radius_m: float) -> ColumnElement[bool]:
+def within_radius(column: Any, lat: Any, long: Any, radius_m: Any) -> ColumnElement[bool]:
     """ST_DWithin on geography: metres, index-assisted."""
     return func.ST_DWithin(column, point_geography(lat, long), radius_m)
 
@@ -29,7 +29,7 @@ def distance_m(column: Any, lat: float, long: float) -> ColumnElement[float]:
     return func.ST_Distance(column, point_geography(lat, long))
 
 
-def nearest_first(column: Any, lat: float, long: float) -> ColumnElement[Any]:
+def nearest_first(column: Any, lat: Any, long: Any) -> ColumnElement[Any]:
     """KNN ordering (<->) that the GiST index serves."""
     return column.op("<->")(point_geography(lat, long))
 

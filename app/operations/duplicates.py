@@ -4,15 +4,16 @@ closing duplicates with their parent."""
 import hashlib
 import math
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, Update, func, select, update
+from sqlalchemy import DateTime, Float, Integer, Select, Update, bindparam, func, select, update
 
 from app.db import DbSession
 from app.models import RequestUpdate, ServiceRequest
 from app.operations.definitions import AnyService
 from app.operations.round_trips import Statement, compiled
-from geo.filters import distance_m, nearest_first, within_radius
+from geo.filters import nearest_first, within_radius
 
 if TYPE_CHECKING:  # submit imports this module to link new reports
     from app.operations.submit import Actor
@@ -26,28 +27,42 @@ LOCK_MARGIN = 1.05
 NEARBY_LIMIT = 50
 
 
-def nearby_open_query(service: AnyService, lat: float, long: float, now: datetime, *,
-                      limit: int = NEARBY_LIMIT) -> Select:
-    """Open requests of the service within its duplicate radius of the true point, filed
-    within its window, nearest first, with their distance (the service must have a duplicates
-    rule): the candidates of parent_search."""
-    radius_m = service.duplicate_radius_m or 0
-    query = (
-        select(ServiceRequest, distance_m(ServiceRequest.location, lat, long).label("distance"))
-        .where(
-            ServiceRequest.service_id == service.id,
-            ServiceRequest.status == "open",
-            within_radius(ServiceRequest.location, lat, long, radius_m),
-        )
+# What varies between searches: bound when a search runs, so that the statement itself is
+# built and compiled once per process (building it per report cost a POST more Python time
+# than PostgreSQL spent running it).
+_SERVICE_ID = bindparam("service_id", type_=Integer)
+_LAT = bindparam("lat", type_=Float)
+_LONG = bindparam("long", type_=Float)
+_RADIUS_M = bindparam("radius_m", type_=Float)
+_SINCE = bindparam("since", type_=DateTime(timezone=True))
+
+
+@cache
+def _parent_search_statement(windowed: bool) -> Select:
+    """The nearest open root request among the open requests of the service within its
+    duplicate radius of the true point (filed since `since` when the service has a window),
+    in one row: links always point at a root, so a duplicate's parent is its root. Loading
+    the candidates as objects and walking them in Python held the lock (and so every report
+    of the service) several times longer."""
+    rank = nearest_first(ServiceRequest.location, _LAT, _LONG)
+    candidates = (
+        select(func.coalesce(ServiceRequest.duplicate_of_id, ServiceRequest.id)
+               .label("root_id"), rank.label("rank"), ServiceRequest.id.label("candidate_id"))
+        .where(ServiceRequest.service_id == _SERVICE_ID,
+               ServiceRequest.status == "open",
+               within_radius(ServiceRequest.location, _LAT, _LONG, _RADIUS_M),
+               *([ServiceRequest.requested_at >= _SINCE] if windowed else []))
         # KNN on the GiST index: the nearest come first without sorting every match.
-        .order_by(nearest_first(ServiceRequest.location, lat, long), ServiceRequest.id)
-        .limit(limit)
+        .order_by(rank, ServiceRequest.id)
+        .limit(NEARBY_LIMIT)
+    ).subquery("candidates")
+    return (
+        select(ServiceRequest.id)
+        .join(candidates, candidates.c.root_id == ServiceRequest.id)
+        .where(ServiceRequest.status == "open")
+        .order_by(candidates.c.rank, candidates.c.candidate_id)
+        .limit(1)
     )
-    if service.duplicate_window_days:
-        query = query.where(
-            ServiceRequest.requested_at >= now - timedelta(days=service.duplicate_window_days)
-        )
-    return query
 
 
 def duplicate_cell_size(radius_m: float) -> float:
@@ -103,23 +118,12 @@ def parent_search(session: DbSession, service: AnyService, lat: float, long: flo
     miss the parent that the report it waited for has just committed."""
     if not service.duplicate_radius_m:
         return []
-    # The nearest candidate whose root is open, in one row: links always point at a root, so
-    # a duplicate's parent is its root. Loading the candidates as objects and walking them in
-    # Python held the lock (and so every report of the service) several times longer.
-    candidates = nearby_open_query(service, lat, long, now).with_only_columns(
-        func.coalesce(ServiceRequest.duplicate_of_id, ServiceRequest.id).label("root_id"),
-        nearest_first(ServiceRequest.location, lat, long).label("rank"),
-        ServiceRequest.id.label("candidate_id"),
-    ).subquery("candidates")
-    search = (
-        select(ServiceRequest.id)
-        .join(candidates, candidates.c.root_id == ServiceRequest.id)
-        .where(ServiceRequest.status == "open")
-        .order_by(candidates.c.rank, candidates.c.candidate_id)
-        .limit(1)
-    )
-    return [(_LOCK_SQL, {"keys": duplicate_lock_keys(service, lat, long)}),
-            compiled(session, search)]
+    window = service.duplicate_window_days
+    search = compiled(session, _parent_search_statement(bool(window)), {
+        "service_id": service.id, "lat": lat, "long": long,
+        "radius_m": float(service.duplicate_radius_m),
+        "since": now - timedelta(days=window) if window else None})
+    return [(_LOCK_SQL, {"keys": duplicate_lock_keys(service, lat, long)}), search]
 
 
 def link_rows(duplicate: ServiceRequest, parent_id: int, actor: "Actor",

@@ -36,23 +36,25 @@ _compiled: dict[Any, Compiled] = {}
 MAX_COMPILED = 500
 
 
-def compiled(session: DbSession, statement: ClauseElement) -> Statement:
-    """A SQLAlchemy statement as SQL and parameters for `pipelined`: only for statements whose
-    parameters are plain numbers, text and datetimes, which psycopg adapts itself. Compiled
-    once per shape, as SQLAlchemy's own statement cache does."""
+def compiled(session: DbSession, statement: ClauseElement,
+             values: dict[str, Any] | None = None) -> Statement:
+    """A SQLAlchemy statement as SQL and parameters for `pipelined`, with `values` for its
+    bindparam()s that have none: only for statements whose parameters are plain numbers, text
+    and datetimes, which psycopg adapts itself. Compiled once per shape, as SQLAlchemy's own
+    statement cache does."""
     dialect = session.get_bind().dialect
     cache_key = statement._generate_cache_key()  # what SQLAlchemy's own cache is keyed on
     if cache_key is None:
         once = statement.compile(dialect=dialect)
-        return once.string, dict(once.params)
+        return once.string, dict(once.construct_params(params=values) or {})
     done: Compiled | None = _compiled.get((dialect.name, cache_key.key))
     if done is None:
         if len(_compiled) >= MAX_COMPILED:
             _compiled.clear()
         done = _compiled[dialect.name, cache_key.key] = statement.compile(
             dialect=dialect, cache_key=cache_key)
-    return done.string, dict(
-        done.construct_params(extracted_parameters=cache_key.bindparams) or {})
+    return done.string, dict(done.construct_params(
+        params=values, extracted_parameters=cache_key.bindparams) or {})
 
 
 def pipelined(session: DbSession, statements: Sequence[Statement]) -> list[Any]:

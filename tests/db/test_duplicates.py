@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import RequestUpdate
-from app.operations.duplicates import cascade_closure, nearby_open_query
+from app.operations.duplicates import cascade_closure, parent_search
 from app.operations.submit import Actor, SubmitForm, submit_request
 from tests.factories import moved
 
@@ -12,12 +12,14 @@ LAT, LONG = 42.04, -87.70
 ACTOR = Actor(label="api_key:test app")
 
 
-def find_nearby_open(db_session, service, lat, long, when):
-    """(request, distance in metres) of the open candidates parent_search would weigh."""
-    if not service.duplicate_radius_m:
-        return []
-    return [(row.ServiceRequest, row.distance)
-            for row in db_session.execute(nearby_open_query(service, lat, long, when))]
+def parent_found(db_session, service, lat, long, when):
+    """The id of the parent parent_search finds for a report at (lat, long), or None."""
+    statements = parent_search(db_session, service, lat, long, when)
+    if not statements:
+        return None
+    _lock, (sql, parameters) = statements
+    row = db_session.connection().exec_driver_sql(sql, parameters).first()
+    return row[0] if row is not None else None
 
 
 def file_pothole(db_session, jurisdiction, lat=LAT, long=LONG, code="POTHOLE"):
@@ -30,40 +32,47 @@ def now():
     return datetime.now(UTC)
 
 
-def test_nearby_lists_open_requests_of_the_service_nearest_first(db_session, services,
-                                                                  make_request):
-    far = make_request("POTHOLE", lat=moved(LAT, LONG, north_m=30)[0], long=LONG)
+def test_the_parent_is_the_nearest_open_request_of_the_service(db_session, services,
+                                                                make_request):
+    make_request("POTHOLE", lat=moved(LAT, LONG, north_m=30)[0], long=LONG)
     near = make_request("POTHOLE", lat=moved(LAT, LONG, north_m=10)[0], long=LONG)
-    found = find_nearby_open(db_session, services["POTHOLE"], LAT, LONG, now())
-    assert [found_request.id for found_request, _ in found] == [near.id, far.id]
-    assert found[0][1] == pytest.approx(10, abs=0.5)
+    make_request("POTHOLE", lat=moved(LAT, LONG, north_m=20)[0], long=LONG)
+    assert parent_found(db_session, services["POTHOLE"], LAT, LONG, now()) == near.id
+
+
+def test_the_parent_of_a_report_near_a_duplicate_is_its_root(db_session, services,
+                                                             make_request):
+    root = make_request("POTHOLE", lat=moved(LAT, LONG, north_m=35)[0], long=LONG)
+    make_request("POTHOLE", lat=moved(LAT, LONG, north_m=5)[0], long=LONG,
+                 duplicate_of_id=root.id)
+    assert parent_found(db_session, services["POTHOLE"], LAT, LONG, now()) == root.id
 
 
 def test_nearby_leaves_out_requests_beyond_the_radius(db_session, services, make_request):
     make_request("POTHOLE", lat=moved(LAT, LONG, north_m=45)[0], long=LONG)  # radius is 40 m
-    assert find_nearby_open(db_session, services["POTHOLE"], LAT, LONG, now()) == []
+    assert parent_found(db_session, services["POTHOLE"], LAT, LONG, now()) is None
 
 
 def test_nearby_leaves_out_other_services(db_session, services, make_request):
     make_request("GRAFFITI", lat=LAT, long=LONG)
-    assert find_nearby_open(db_session, services["POTHOLE"], LAT, LONG, now()) == []
+    assert parent_found(db_session, services["POTHOLE"], LAT, LONG, now()) is None
 
 
 def test_nearby_leaves_out_requests_filed_before_the_window(db_session, services,
                                                             make_request):
     make_request("POTHOLE", lat=LAT, long=LONG, requested_at=now() - timedelta(days=31))
-    assert find_nearby_open(db_session, services["POTHOLE"], LAT, LONG, now()) == []
+    assert parent_found(db_session, services["POTHOLE"], LAT, LONG, now()) is None
 
 
 def test_nearby_leaves_out_closed_requests(db_session, services, make_request):
     make_request("POTHOLE", lat=LAT, long=LONG, status="closed", detailed_status="resolved")
-    assert find_nearby_open(db_session, services["POTHOLE"], LAT, LONG, now()) == []
+    assert parent_found(db_session, services["POTHOLE"], LAT, LONG, now()) is None
 
 
 def test_nearby_is_empty_for_a_service_without_a_duplicates_rule(db_session, services,
                                                                  make_request):
     make_request("TREE", lat=LAT, long=LONG)
-    assert find_nearby_open(db_session, services["TREE"], LAT, LONG, now()) == []
+    assert parent_found(db_session, services["TREE"], LAT, LONG, now()) is None
 
 
 def test_report_near_an_open_one_is_linked_to_it(db_session, jurisdiction, make_request):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from app.open311.params import Paging, list_query
-from app.operations.duplicates import nearby_open_query
+from app.operations.duplicates import parent_search
 from app.operations.public_form import refresh_public_forms
 from app.reads.filters import Circle, RequestFilters
 
@@ -39,6 +39,10 @@ def index_names(db_session, statement) -> set[str]:
                                  compile_kwargs={"render_postcompile": True})
     (plan,) = db_session.connection().exec_driver_sql(
         f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
+    return plan_index_names(plan)
+
+
+def plan_index_names(plan) -> set[str]:
     found: set[str] = set()
 
     def walk(node):
@@ -64,6 +68,9 @@ def test_bbox_query_uses_the_public_point_gist_index(db_session, jurisdiction, m
         & PUBLIC_GIST_INDEXES
 
 
-def test_nearby_open_query_uses_the_location_gist_index(db_session, services, many_requests):
-    statement = nearby_open_query(services["POTHOLE"], 42.04, -87.70, datetime.now(UTC))
-    assert index_names(db_session, statement) & GIST_INDEXES
+def test_parent_search_uses_the_location_gist_index(db_session, services, many_requests):
+    _lock, (sql, parameters) = parent_search(db_session, services["POTHOLE"], 42.04, -87.70,
+                                             datetime.now(UTC))
+    (plan,) = db_session.connection().exec_driver_sql(
+        f"EXPLAIN (FORMAT JSON) {sql}", parameters).scalar_one()
+    assert plan_index_names(plan) & GIST_INDEXES
