@@ -7,13 +7,17 @@ outbox rows, the COMMIT); each is a wait of the worker on PostgreSQL, and under 
 for a CPU as well."""
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, cast
 
 import psycopg
 from sqlalchemy import (
+    CTE,
     ClauseElement,
     ColumnDefault,
     Executable,
+    Table,
+    bindparam,
     insert,
     inspect,
     literal_column,
@@ -81,6 +85,17 @@ def pipelined(session: DbSession, statements: Sequence[Statement]) -> list[Any]:
                                   dialect=dialect) from error
 
 
+@lru_cache(maxsize=256)
+def _insert_cte(table: Table, number: int, columns: tuple[str, ...]) -> CTE:
+    """The single-row INSERT of the `number`th row into `table`, its values bind parameters
+    named row_{number}_{column}: built once per shape, so a write does not coerce every value
+    into the statement and SQLAlchemy caches one compiled form (a multi-row INSERT would not
+    be cached)."""
+    return insert(table).values({
+        table.c[name]: bindparam(f"row_{number}_{name}", type_=table.c[name].type)
+        for name in columns}).cte(f"row_{number}")
+
+
 def insert_together(session: DbSession, rows: Sequence[Base], *statements: Executable,
                     service_policy: str | None = None) -> None:
     """Insert `rows` (new mapped objects, not added to the session) and run `statements` (an
@@ -96,6 +111,7 @@ def insert_together(session: DbSession, rows: Sequence[Base], *statements: Execu
     watches (app/process_cache.py)."""
     store_public_forms_of(session, rows, service_policy)
     ctes = []
+    parameters: dict[str, Any] = {}
     for number, row in enumerate(rows):
         mapper = inspect(row).mapper
         values: dict[Any, Any] = {prop.columns[0]: row.__dict__[prop.key]
@@ -105,12 +121,13 @@ def insert_together(session: DbSession, rows: Sequence[Base], *statements: Execu
             default = column.default
             if column not in values and isinstance(default, ColumnDefault):
                 values[column] = default.arg(None) if default.is_callable else default.arg
-        # One single-row INSERT a row: SQLAlchemy caches its compiled form (not a multi-row
-        # one's).
-        ctes.append(insert(type(row)).values(values).cte(f"row_{number}"))
+        ctes.append(_insert_cte(mapper.local_table, number,
+                                tuple(sorted(column.key for column in values))))
+        parameters.update({f"row_{number}_{column.key}": value
+                           for column, value in values.items()})
     ctes.extend(statement.cte(f"statement_{number}")  # type: ignore[attr-defined]
                 for number, statement in enumerate(statements))
-    session.connection().execute(select(literal_column("1")).add_cte(*ctes))
+    session.connection().execute(select(literal_column("1")).add_cte(*ctes), parameters)
     for row in rows:
         if inspect(row).mapper.primary_key_from_instance(row)[0] is not None:
             make_transient_to_detached(row)
