@@ -12,10 +12,10 @@ from typing import Any, cast
 
 import psycopg
 from sqlalchemy import (
-    CTE,
     ClauseElement,
     ColumnDefault,
     Executable,
+    Select,
     Table,
     bindparam,
     insert,
@@ -86,14 +86,16 @@ def pipelined(session: DbSession, statements: Sequence[Statement]) -> list[Any]:
 
 
 @lru_cache(maxsize=256)
-def _insert_cte(table: Table, number: int, columns: tuple[str, ...]) -> CTE:
-    """The single-row INSERT of the `number`th row into `table`, its values bind parameters
-    named row_{number}_{column}: built once per shape, so a write does not coerce every value
-    into the statement and SQLAlchemy caches one compiled form (a multi-row INSERT would not
-    be cached)."""
-    return insert(table).values({
-        table.c[name]: bindparam(f"row_{number}_{name}", type_=table.c[name].type)
-        for name in columns}).cte(f"row_{number}")
+def _inserts_together(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Select:
+    """One statement of single-row INSERTs, the nth into the nth table of `shape` with its
+    columns, their values bind parameters named row_{n}_{column}: built once per shape, so a
+    write neither coerces every value into a new statement nor walks it for SQLAlchemy's
+    cache key (a multi-row INSERT would not be cached either)."""
+    return select(literal_column("1")).add_cte(*(
+        insert(table).values({
+            table.c[name]: bindparam(f"row_{number}_{name}", type_=table.c[name].type)
+            for name in columns}).cte(f"row_{number}")
+        for number, (table, columns) in enumerate(shape)))
 
 
 def insert_together(session: DbSession, rows: Sequence[Base], *statements: Executable,
@@ -110,7 +112,7 @@ def insert_together(session: DbSession, rows: Sequence[Base], *statements: Execu
     are only rows. No mapper event runs: the rows must not be of a model a process cache
     watches (app/process_cache.py)."""
     store_public_forms_of(session, rows, service_policy)
-    ctes = []
+    shape = []
     parameters: dict[str, Any] = {}
     for number, row in enumerate(rows):
         mapper = inspect(row).mapper
@@ -121,13 +123,15 @@ def insert_together(session: DbSession, rows: Sequence[Base], *statements: Execu
             default = column.default
             if column not in values and isinstance(default, ColumnDefault):
                 values[column] = default.arg(None) if default.is_callable else default.arg
-        ctes.append(_insert_cte(mapper.local_table, number,
-                                tuple(sorted(column.key for column in values))))
+        shape.append((mapper.local_table, tuple(sorted(column.key for column in values))))
         parameters.update({f"row_{number}_{column.key}": value
                            for column, value in values.items()})
-    ctes.extend(statement.cte(f"statement_{number}")  # type: ignore[attr-defined]
-                for number, statement in enumerate(statements))
-    session.connection().execute(select(literal_column("1")).add_cte(*ctes), parameters)
+    together = _inserts_together(tuple(shape))
+    if statements:
+        together = together.add_cte(*(
+            statement.cte(f"statement_{number}")  # type: ignore[attr-defined]
+            for number, statement in enumerate(statements)))
+    session.connection().execute(together, parameters)
     for row in rows:
         if inspect(row).mapper.primary_key_from_instance(row)[0] is not None:
             make_transient_to_detached(row)
