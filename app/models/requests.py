@@ -45,6 +45,11 @@ class ServiceRequest(Base):
         Index("ix_service_requests_public_point", "public_point", postgresql_using="gist"),
         Index("ix_service_requests_public_point_3857", "public_point_3857",
               postgresql_using="gist"),
+        # The nearby check: open requests around a pin (migration 1900).
+        Index(
+            "ix_service_requests_open_public_point", "public_point", postgresql_using="gist",
+            postgresql_where=text("status = 'open'"),
+        ),
         Index("ix_service_requests_jurisdiction_requested", "jurisdiction_id", "requested_at",
               "id"),
         Index("ix_service_requests_jurisdiction_updated", "jurisdiction_id", "updated_at"),

@@ -7,7 +7,18 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, Float, Integer, Select, Update, bindparam, func, select, update
+from sqlalchemy import (
+    DateTime,
+    Float,
+    Integer,
+    Select,
+    Update,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    update,
+)
 
 from app.db import DbSession
 from app.models import RequestUpdate, ServiceRequest
@@ -49,7 +60,9 @@ def _parent_search_statement(windowed: bool) -> Select:
         select(func.coalesce(ServiceRequest.duplicate_of_id, ServiceRequest.id)
                .label("root_id"), rank.label("rank"), ServiceRequest.id.label("candidate_id"))
         .where(ServiceRequest.service_id == _SERVICE_ID,
-               ServiceRequest.status == "open",
+               # Written out, not a parameter: once psycopg prepares the statement, its
+               # generic plan can still use the index of open requests' locations.
+               ServiceRequest.status == literal_column("'open'"),
                within_radius(ServiceRequest.location, _LAT, _LONG, _RADIUS_M),
                *([ServiceRequest.requested_at >= _SINCE] if windowed else []))
         # KNN on the GiST index: the nearest come first without sorting every match.
@@ -59,7 +72,7 @@ def _parent_search_statement(windowed: bool) -> Select:
     return (
         select(ServiceRequest.id)
         .join(candidates, candidates.c.root_id == ServiceRequest.id)
-        .where(ServiceRequest.status == "open")
+        .where(ServiceRequest.status == literal_column("'open'"))
         .order_by(candidates.c.rank, candidates.c.candidate_id)
         .limit(1)
     )

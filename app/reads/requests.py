@@ -325,7 +325,10 @@ def _nearby_statement() -> Select:
         matching(None, filters, item.label("item"), distance.label("distance"),
                  ServiceRequest.id.label("id"))
         .where(ServiceRequest.service_id == _RULE.id, ServiceRequest.public_listed.is_(True),
-               _RULE.duplicate_radius_m > 0)
+               _RULE.duplicate_radius_m > 0,
+               # Written out, not a parameter: a prepared (generic) plan can then use the
+               # index of open requests' published points (migration 1900).
+               ServiceRequest.status == literal_column("'open'"))
         .order_by(distance, ServiceRequest.id)
         .limit(NEARBY_LIMIT)
         .correlate(_RULE)

@@ -74,3 +74,16 @@ def test_parent_search_uses_the_location_gist_index(db_session, services, many_r
     (plan,) = db_session.connection().exec_driver_sql(
         f"EXPLAIN (FORMAT JSON) {sql}", parameters).scalar_one()
     assert plan_index_names(plan) & GIST_INDEXES
+
+
+def test_nearby_check_reads_the_index_of_open_published_points(db_session, jurisdiction,
+                                                               many_requests):
+    from app.reads.requests import NEARBY_STATEMENT
+
+    expanded = NEARBY_STATEMENT.compile(dialect=postgresql.psycopg.dialect()) \
+        .construct_expanded_state({"lat": 42.04, "long": -87.70, "service_code": "POTHOLE",
+                                   "jurisdiction_id": jurisdiction.id,
+                                   "city_zone": jurisdiction.timezone})
+    (plan,) = db_session.connection().exec_driver_sql(
+        f"EXPLAIN (FORMAT JSON) {expanded.statement}", expanded.parameters).scalar_one()
+    assert "ix_service_requests_open_public_point" in plan_index_names(plan)
