@@ -1,11 +1,11 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from tests.factories import MAX_LAT, ReporterFactory, RequestUpdateFactory, moved
 from tests.open311_client import body, error_codes, scalar
 from tests.places import add_district
+from tests.statements import statements_of
 
 FORMATS = ["json", "xml"]
 LAT, LONG = 42.04, -87.70
@@ -239,21 +239,6 @@ def test_district_filter_keeps_requests_of_those_districts(client, db_session, j
     assert ids(client.get(f"/open311/v2/requests.{fmt}?district=W"), fmt) == [str(in_west.id)]
 
 
-def count_statements(db_session, client, url):
-    statements = []
-
-    def record(*args):
-        statements.append(args[2])
-
-    engine = db_session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
-
-
 def test_extended_list_takes_as_many_queries_for_twenty_requests_as_for_two(
         client, db_session, make_request):
     url = "/open311/v2/requests.json?extensions=true"
@@ -261,12 +246,12 @@ def test_extended_list_takes_as_many_queries_for_twenty_requests_as_for_two(
     for _ in range(2):
         RequestUpdateFactory(service_request=make_request("POTHOLE", attributes={"SIZE": "S"}))
     client.get(url)  # the process caches (the city) are filled by the first call
-    few = count_statements(db_session, client, url)
+    few = len(statements_of(db_session, client, url))
     for _ in range(18):
         parent = make_request("GRAFFITI", attributes={"SURFACE": ["WALL"]})
         RequestUpdateFactory(service_request=parent)
         make_request("GRAFFITI", duplicate_of_id=parent.id)
-    assert count_statements(db_session, client, url) == few
+    assert len(statements_of(db_session, client, url)) == few
 
 
 def test_radius_and_bbox_combine(client, make_request):
