@@ -8,7 +8,7 @@ from app import workflow
 from app.db import DbSession
 from app.exceptions import BadRequest
 from app.models import Jurisdiction, Service, ServiceRequest
-from app.operations.submit import find_service
+from app.operations.definitions import find_service
 from app.operations.transitions import TransitionForm, check_state_code, state_codes, transition
 
 EXPIRED_CODE = "ADMIN_EXPIRED"

@@ -116,24 +116,34 @@ def _snapshot(service: Service, changed_at: datetime) -> ServiceDefinition:
     )
 
 
-def service_definition(session: DbSession, jurisdiction: AnyJurisdiction,
-                       service_code: str | None) -> ServiceDefinition:
-    """The active service of this code as a snapshot, or 400 (missing) / 404 (unknown)."""
+def find_service(session: DbSession, jurisdiction: AnyJurisdiction, service_code: str | None,
+                 ) -> Service:
+    """The active service of this code, or 400 (missing) / 404 (unknown)."""
     if not service_code:
         raise BadRequest("service_code is required")
+    # Its definition comes in the same round trip: every report is validated against it.
+    service = session.scalars(
+        select(Service).where(
+            Service.jurisdiction_id == jurisdiction.id,
+            Service.service_code == service_code,
+            Service.active.is_(True),
+        ).options(joinedload(Service.attributes))
+    ).unique().one_or_none()
+    if service is None:
+        raise NotFound(f"service_code {service_code!r} was not found")
+    return service
 
-    def load() -> ServiceDefinition | None:
-        service = session.scalars(
-            select(Service).where(
-                Service.jurisdiction_id == jurisdiction.id,
-                Service.service_code == service_code,
-                Service.active.is_(True),
-            ).options(joinedload(Service.attributes))
-        ).unique().one_or_none()
-        return _snapshot(service, jurisdiction.changed_at) if service is not None else None
+
+def service_definition(session: DbSession, jurisdiction: AnyJurisdiction,
+                       service_code: str | None) -> ServiceDefinition:
+    """The active service of this code as a snapshot, or 400 (missing) / 404 (unknown): the
+    refusals are find_service's, raised before anything is remembered."""
+
+    def load() -> ServiceDefinition:
+        return _snapshot(find_service(session, jurisdiction, service_code),
+                         jurisdiction.changed_at)
 
     found = _definitions.get((jurisdiction.id, jurisdiction.changed_at, service_code), load)
-    if found is None:
-        raise NotFound(f"service_code {service_code!r} was not found")
+    assert found is not None  # load answers a definition or raises
     return found
 

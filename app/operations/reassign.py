@@ -9,13 +9,9 @@ from app.db import DbSession
 from app.exceptions import BadRequest, Conflict, NotFound
 from app.lookups import jurisdiction_of
 from app.models import Department, RequestUpdate, ServiceRequest
+from app.operations.definitions import find_service
 from app.operations.history import record
-from app.operations.submit import (
-    compute_deadline,
-    ensure_may_file,
-    find_service,
-    work_calendar,
-)
+from app.operations.submit import compute_deadline, ensure_may_file, work_calendar
 from app.operations.transitions import move_deadline
 
 

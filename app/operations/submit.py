@@ -8,18 +8,16 @@ from typing import Any
 
 from shapely import Point
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app import sla
 from app.datetimes import parse_w3c
 from app.db import Base, DbSession
-from app.exceptions import BadRequest, Forbidden, NotFound, ServiceUnavailable
+from app.exceptions import BadRequest, Forbidden, ServiceUnavailable
 from app.lookups import AnyJurisdiction, resolve_city
 from app.models import (
     Address,
     Reporter,
     RequestUpdate,
-    Service,
     ServiceAttribute,
     ServiceRequest,
 )
@@ -72,24 +70,6 @@ class Actor:
     label: str
     api_key_id: int | None = None
     staff_role: str | None = None
-
-
-def find_service(session: DbSession, jurisdiction: AnyJurisdiction, service_code: str | None,
-                 ) -> Service:
-    """The active service of this code, or 400 (missing) / 404 (unknown)."""
-    if not service_code:
-        raise BadRequest("service_code is required")
-    # Its definition comes in the same round trip: every report is validated against it.
-    service = session.scalars(
-        select(Service).where(
-            Service.jurisdiction_id == jurisdiction.id,
-            Service.service_code == service_code,
-            Service.active.is_(True),
-        ).options(joinedload(Service.attributes))
-    ).unique().one_or_none()
-    if service is None:
-        raise NotFound(f"service_code {service_code!r} was not found")
-    return service
 
 
 def work_calendar(jurisdiction: AnyJurisdiction) -> sla.WorkCalendar:
