@@ -301,11 +301,9 @@ def _watch_engine(engine: Engine, on_failure: Callable[[BaseException], None]) -
     """Call on_failure when a connection to this engine is refused or lost."""
 
     def handle_error(context: Any) -> None:
-        # A failed pre-ping is followed by a reconnect, whose failure is what counts: no
-        # connection at all. A lost connection mid-statement counts too; a refused statement
-        # (a timeout, bad input) does not.
-        if context.is_pre_ping:
-            return
+        # No connection at all counts, and so does a lost connection mid-statement; a refused
+        # statement (a timeout, bad input) does not. (Idle connections are pinged outside
+        # these events, by ping_when_idle: a failed ping only replaces the connection.)
         if context.is_disconnect or context.connection is None:
             on_failure(context.original_exception)
 
