@@ -1,6 +1,7 @@
 """The Open311 server: create_app builds config -> extensions -> blueprints -> errors -> cli."""
 
-from flask import Flask
+from flask import Flask, Request, Response
+from flask.sessions import NullSession, SessionInterface, SessionMixin
 
 from app.apidoc import (
     document_bearer_auth,
@@ -13,6 +14,16 @@ from app.formats import FORMATS
 from schemas.fields import W3CDateTime
 
 
+class NoCookieSession(SessionInterface):
+    """Flask's null session on every request: nothing reads or writes `flask.session`."""
+
+    def open_session(self, app: Flask, request: Request) -> NullSession:
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Never reached: Flask saves no null session."""
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Application factory; `config` overrides settings read from the environment."""
     app = Flask(__name__)
@@ -20,6 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
+    # No view keeps state in Flask's cookie session: not opening one (a signer built and a
+    # cookie looked for) on every request saves each request that work.
+    app.session_interface = NoCookieSession()
 
     from app.web_addresses import register_trusted_hosts
 

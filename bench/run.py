@@ -12,7 +12,8 @@ Beside the project, in the same run:
   one SQL statement building the JSON in PostGIS, for the OGC items, the nearby check and the
   Open311 list (there the project's own statement, bench/list_statement.py);
 - PostgreSQL alone (psycopg, one client) for the Open311 list (the goal's yardstick) and the
-  staff queue (EXPLAIN ANALYZE).
+  staff queue (EXPLAIN ANALYZE); and the same list query under wrk's load (pgbench, as many
+  clients as wrk's connections), what the query itself costs when they share the cores.
 
 The database is created, migrated and loaded (`demo load --city CITY --requests N`) unless it
 already holds that city with that many requests. Results are printed and kept per database in
@@ -66,8 +67,10 @@ PROFILE = os.environ.get("BENCH_PROFILE", "0") == "1"
 PROFILE_CASE = os.environ.get("BENCH_PROFILE_CASE", "ogc_items")
 SQL_RUNS = int(os.environ.get("BENCH_SQL_RUNS", "30"))
 # Before each measured run, the same case for this long with another seed: a worker's first
-# requests of a kind (imports, caches, a cold index) are not what is measured.
-WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
+# requests of a kind (imports, caches, a cold index) are not what is measured. Two seconds
+# left the nearby check's first pass over the index of open points in the measured run (p99
+# 80-150 ms, 11 ms in a second run on the same server).
+WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "5"))
 
 JURISDICTIONS = {"large": "metro.example.gov", "small": "lakeshore.example.gov"}
 RESULTS = ROOT / "bench" / "results.md"
@@ -632,9 +635,46 @@ def sql_timings(sql: str, jurisdiction_id: str, explain: bool) -> dict:
             "rows": rows, "plan": plan}
 
 
+def pgbench() -> str:
+    """PostgreSQL's own load generator, installed with the server."""
+    found = shutil.which("pgbench") or next(
+        (str(path) for path in sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"),
+                                      reverse=True)), None)
+    if found is None:
+        raise SystemExit("pgbench is not installed (it comes with the PostgreSQL server)")
+    return found
+
+
+def sql_under_load(sql: str, jurisdiction_id: str) -> dict:
+    """PostgreSQL alone under the bench's load: pgbench with CONNECTIONS clients for SECONDS,
+    each running `sql` prepared, as wrk's connections run the server's requests. What the
+    query costs when as many clients as wrk's share the machine's cores."""
+    OUT.mkdir(exist_ok=True)
+    script = OUT / "list.pgbench.sql"
+    # pgbench binds :name from -D; every other colon must not look like a variable.
+    script.write_text(sql.replace("%(jurisdiction_id)s", ":jurisdiction_id").strip() + ";\n")
+    prefix = OUT / "list-pgbench-log"
+    for old in OUT.glob(f"{prefix.name}.*"):
+        old.unlink()
+    done = subprocess.run(  # noqa: S603 (pgbench, fixed arguments)
+        [pgbench(), "-n", "-M", "prepared", "-c", str(CONNECTIONS), "-j", str(THREADS),
+         "-T", str(SECONDS), "-D", f"jurisdiction_id={jurisdiction_id}", "-f", str(script),
+         "-l", "--log-prefix", str(prefix), psql_url(DATABASE)],
+        cwd=OUT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"pgbench failed: {done.stderr.strip()}")
+    # One line a transaction: client, number, latency in microseconds, ...
+    latencies = sorted(int(line.split()[2]) / 1000 for log in OUT.glob(f"{prefix.name}.*")
+                       for line in log.read_text().splitlines())
+    return {"p50_ms": statistics.median(latencies),
+            "p95_ms": latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
+            "tps": len(latencies) / SECONDS, "clients": CONNECTIONS}
+
+
 def measure_sql(case: Case, context: Context) -> dict:
     if case.sql == "list":
-        return {"list": sql_timings(LIST_SQL, context.jurisdiction_id, explain=False)}
+        return {"list": sql_timings(LIST_SQL, context.jurisdiction_id, explain=False),
+                "list_under_load": sql_under_load(LIST_SQL, context.jurisdiction_id)}
     page = sql_timings(QUEUE_SQL, context.jurisdiction_id, explain=True)
     count = sql_timings(QUEUE_COUNT_SQL, context.jurisdiction_id, explain=True)
     with psycopg.connect(psql_url(DATABASE)) as connection:
@@ -828,6 +868,15 @@ def table(rows: list[dict]) -> str:
                              f"| – | {sql['list']['rows']} rows, psycopg, {SQL_RUNS} runs; "
                              f"project p50 {ratio(project['p50_ms'], sql['list']['p50_ms'])} |"
                              if project else "")
+                loaded = sql.get("list_under_load")
+                if loaded and project:
+                    lines.append(
+                        f"| {row['title']} | PostgreSQL alone, {loaded['clients']} clients | "
+                        f"{loaded['tps']:.0f} | {loaded['p50_ms']:.1f} | "
+                        f"{loaded['p95_ms']:.1f} | – | – | – | the same query, pgbench "
+                        f"-M prepared, {loaded['clients']} clients as wrk's; its p50 "
+                        f"{ratio(loaded['p50_ms'], sql['list']['p50_ms'])} the one-client "
+                        f"p50; project p50 {ratio(project['p50_ms'], loaded['p50_ms'])} |")
             else:
                 page, count = sql["queue_page"], sql["queue_count"]
                 lines.append(f"| {row['title']} | PostgreSQL alone | – | {page['p50_ms']:.1f} | "

@@ -23,7 +23,7 @@ from app.maps import layers, ogc_blp
 from app.maps.cql import parse_filter
 from app.models import District, Jurisdiction, Service, ServiceRequest
 from app.reads.filters import RequestFilters, TimeRange, conditions, require_known
-from app.reads.statements import read_value
+from app.reads.statements import BuiltOnce, read_value
 from app.web_addresses import public_base_url
 from geo.features import extent_of, feature_collection, intersects_bbox
 from schemas.maps import FormatArgsSchema, ItemsArgsSchema, RequestItemsArgsSchema
@@ -213,7 +213,7 @@ def _links(collection_id: str, limit: int, offset: int) -> tuple[str, str]:
     return json.dumps(links), json.dumps(with_next)
 
 
-def _items(collection_id: str, statement: Select, args: dict,
+def _items(collection_id: str, statement: Select | BuiltOnce, args: dict,
            parameters: dict[str, Any] | None = None) -> Response:
     """A page of items: `statement` from geo.features.feature_collection, run with the page's
     parameters and `parameters` (what the statement binds of the filters)."""
@@ -237,8 +237,8 @@ def _request_items(filters: RequestFilters) -> Select:
 _BBOX = (bindparam("west", type_=Float), bindparam("south", type_=Float),
          bindparam("east", type_=Float), bindparam("north", type_=Float))
 # What map clients ask most (a bbox, or nothing), built once: see app/reads/statements.py.
-_ITEMS_IN_BBOX = _request_items(RequestFilters(bbox=_BBOX))
-_ALL_ITEMS = _request_items(RequestFilters())
+_ITEMS_IN_BBOX = BuiltOnce(_request_items(RequestFilters(bbox=_BBOX)))
+_ALL_ITEMS = BuiltOnce(_request_items(RequestFilters()))
 
 
 def request_filters(args: dict) -> RequestFilters:

@@ -94,8 +94,9 @@ def conditions(jurisdiction: AnyJurisdiction | None,
     if filters.statuses:
         open_closed = [s for s in filters.statuses if s in OPEN_CLOSED]
         detailed = [s for s in filters.statuses if s not in OPEN_CLOSED]
-        where.append(or_(ServiceRequest.status.in_(open_closed),
-                         ServiceRequest.detailed_status.in_(detailed)))
+        # Only the lists given: an empty IN is still rendered anew on every execution.
+        where.append(or_(*([ServiceRequest.status.in_(open_closed)] if open_closed else []),
+                         *([ServiceRequest.detailed_status.in_(detailed)] if detailed else [])))
     if filters.departments:
         where.append(ServiceRequest.department_id.in_(
             _codes(Department.code, Department.id, jurisdiction, filters.departments)))

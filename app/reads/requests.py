@@ -51,7 +51,7 @@ from app.reads.projection import (
     public_sql,
     requests_from,
 )
-from app.reads.statements import read_value
+from app.reads.statements import BuiltOnce, read_value
 from geo.features import sql_string
 from geo.filters import geometry_distance_m
 
@@ -307,7 +307,8 @@ def _nearby_statement() -> Select:
     # No window (none, or 0 days) leaves the age unbounded.
     window = func.nullif(_RULE.duplicate_window_days, 0) * literal_column("interval '1 day'")
     filed_after = func.coalesce(func.now() - window, literal_column("'-infinity'::timestamptz"))
-    filters = RequestFilters(statuses=["open"], ranges=[TimeRange("requested_at", filed_after)],
+    # Open only: `status = 'open'` below, written out.
+    filters = RequestFilters(ranges=[TimeRange("requested_at", filed_after)],
                              circle=Circle(_PIN_LAT, _PIN_LONG, _RULE.duplicate_radius_m))
     item = json_object([
         ("service_request_id", public_sql("service_request_id")),
@@ -343,7 +344,7 @@ def _nearby_statement() -> Select:
 
 
 # Built once: see app/reads/statements.py.
-NEARBY_STATEMENT = _nearby_statement()
+NEARBY_STATEMENT = BuiltOnce(_nearby_statement())
 
 
 def nearby_open(session: DbSession, jurisdiction: AnyJurisdiction, service_code: str, *,

@@ -10,35 +10,69 @@ sent alone, and prepared once it has run prepare_threshold times there.
 Statements built once and kept (module constants or per-jurisdiction caches, with bindparam()s
 for what varies) also skip SQLAlchemy's per-execution work: a statement built anew on each
 request is traversed for its cache key every time, which cost more than building the document
-in PostgreSQL (py-spy, issue 12).
+in PostgreSQL (py-spy, issue 12). The statements built once go further: a `BuiltOnce` is
+compiled to its driver SQL once per dialect and sent as that text, which skips SQLAlchemy's
+compiled-cache lookup and parameter processing on every request.
 """
 
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Executable
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import scoped_session
 
 from app.db import DbSession
 
 
-def read_value(session: DbSession, statement: Executable, parameters: dict[str, Any]) -> Any:
+class BuiltOnce:
+    """A read statement built once per process (a module constant, with bindparam()s for what
+    varies), compiled to the SQL text its driver takes once per dialect.
+
+    Only for statements whose parameters psycopg adapts itself (numbers, text, datetimes) and
+    that have no expanding IN list: compiling refuses others, so that a change which would
+    need SQLAlchemy's per-execution processing fails at once rather than sends wrong SQL."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def driver_sql(self, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+        """(SQL with %(name)s placeholders, the values of the parameters the statement fixes)."""
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+            if compiled.post_compile_params or compiled._bind_processors:
+                raise ValueError("a BuiltOnce statement needs SQLAlchemy's processing of its "
+                                 "parameters: run it as a plain statement")
+            fixed = {name: value for name, value in compiled.params.items()
+                     if value is not None}
+            found = self._by_dialect[dialect.name] = (compiled.string, fixed)
+        return found
+
+
+def read_value(session: DbSession, statement: Executable | BuiltOnce,
+               parameters: dict[str, Any]) -> Any:
     """The first column of the first row of a read-only `statement` (None without a row),
     read where the request's session reads (the primary or its replica, app/replicas.py)."""
     row = read_row(session, statement, parameters)
     return row[0] if row is not None else None
 
 
-def read_row(session: DbSession, statement: Executable, parameters: dict[str, Any]) -> Any:
+def read_row(session: DbSession, statement: Executable | BuiltOnce,
+             parameters: dict[str, Any]) -> Any:
     """The first row of a read-only `statement` (None without one), read as read_value does."""
     current = session() if isinstance(session, scoped_session) else session
-    bind = current.get_bind(clause=statement)  # type: ignore[arg-type]
+    plain = statement.statement if isinstance(statement, BuiltOnce) else statement
+    bind = current.get_bind(clause=plain)  # type: ignore[arg-type]
     # A session already in a transaction (it read something first, or a test shares its
     # transaction) is used as it is: its connection is the one holding that snapshot.
     if not isinstance(bind, Engine) or current.in_transaction():
-        return current.execute(statement, parameters).first()  # type: ignore[call-overload]
+        return current.execute(plain, parameters).first()  # type: ignore[call-overload]
     with _autocommit(bind).connect() as connection:
+        if isinstance(statement, BuiltOnce):
+            sql, fixed = statement.driver_sql(bind.dialect)
+            return connection.exec_driver_sql(sql, {**fixed, **parameters}).first()
         return connection.execute(statement, parameters).first()  # type: ignore[call-overload]
 
 

@@ -2,7 +2,7 @@
 no BEGIN and ROLLBACK around it, and psycopg keeps what it prepared across requests."""
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func
 
 from app.extensions import db as flask_db
 
@@ -41,3 +41,34 @@ def test_a_page_is_read_in_autocommit_and_prepared_on_its_connection(app, commit
         event.remove(engine, "after_cursor_execute", record)
     assert [autocommit for autocommit, _ in sent] == [True] * RUNS
     assert sent[-1][1] >= 1
+
+
+def test_a_statement_built_once_reads_what_sqlalchemy_would(app, committed_city):
+    from sqlalchemy import bindparam, select
+
+    from app.models import Service
+    from app.reads.statements import BuiltOnce, read_value
+
+    codes = select(func.string_agg(Service.service_code, ",")).where(
+        Service.service_code.like(bindparam("pattern")), Service.active.is_(True))
+    with app.app_context():
+        session = flask_db.session
+        # Outside a transaction: the driver's SQL on an autocommit connection.
+        driver_read = read_value(session, BuiltOnce(codes), {"pattern": "POT%"})
+        assert not session().in_transaction()
+        with session.begin():
+            plain_read = read_value(session, codes, {"pattern": "POT%"})
+    assert driver_read == plain_read == "POTHOLE"
+
+
+def test_a_statement_built_once_refuses_what_needs_sqlalchemy_at_each_run(app):
+    from sqlalchemy import select
+
+    from app.models import Service
+    from app.reads.statements import BuiltOnce
+
+    with app.app_context():
+        dialect = flask_db.engine.dialect
+    expanding = BuiltOnce(select(Service.id).where(Service.service_code.in_(["POTHOLE"])))
+    with pytest.raises(ValueError, match="processing of its parameters"):
+        expanding.driver_sql(dialect)

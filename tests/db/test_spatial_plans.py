@@ -80,10 +80,8 @@ def test_nearby_check_reads_the_index_of_open_published_points(db_session, juris
                                                                many_requests):
     from app.reads.requests import NEARBY_STATEMENT
 
-    expanded = NEARBY_STATEMENT.compile(dialect=postgresql.psycopg.dialect()) \
-        .construct_expanded_state({"lat": 42.04, "long": -87.70, "service_code": "POTHOLE",
-                                   "jurisdiction_id": jurisdiction.id,
-                                   "city_zone": jurisdiction.timezone})
-    (plan,) = db_session.connection().exec_driver_sql(
-        f"EXPLAIN (FORMAT JSON) {expanded.statement}", expanded.parameters).scalar_one()
+    sql, fixed = NEARBY_STATEMENT.driver_sql(postgresql.psycopg.dialect())
+    (plan,) = db_session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}", {
+        **fixed, "lat": 42.04, "long": -87.70, "service_code": "POTHOLE",
+        "jurisdiction_id": jurisdiction.id, "city_zone": jurisdiction.timezone}).scalar_one()
     assert "ix_service_requests_open_public_point" in plan_index_names(plan)
