@@ -24,16 +24,20 @@ class NoCookieSession(SessionInterface):
         """Never reached: Flask saves no null session."""
 
 
+class Open311Flask(Flask):
+    """Flask without its cookie session: no view keeps state in it, and opening one (a signer
+    built, a cookie looked for) cost every request that work."""
+
+    session_interface = NoCookieSession()
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Application factory; `config` overrides settings read from the environment."""
-    app = Flask(__name__)
+    app = Open311Flask(__name__)
     app.config.from_mapping(build_config(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
-    # No view keeps state in Flask's cookie session: not opening one (a signer built and a
-    # cookie looked for) on every request saves each request that work.
-    app.session_interface = NoCookieSession()
 
     from app.web_addresses import register_trusted_hosts
 
