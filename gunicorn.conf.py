@@ -1,5 +1,6 @@
 """gunicorn settings for production: `gunicorn 'app:create_app()'` reads this file."""
 
+import ctypes
 import multiprocessing
 import os
 
@@ -30,6 +31,31 @@ preload_app = True
 # The path only (%(U)s), never the query string: some Open311 clients send their api_key in
 # the URL, and filters can carry personal search terms.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+# glibc's malloc gives each allocation above a threshold its own fresh mapping and returns it
+# to the system when freed; the threshold adapts, but not for a worker whose large buffers
+# come and go with each request. A 1000-request Open311 list is several such buffers of
+# ~600 kB (the text psycopg receives and decodes, the body, its copy for gunicorn), and their
+# page faults took a third of a worker's CPU on that page (make bench, issue 12). Fixed
+# thresholds keep buffers up to MMAP_THRESHOLD in the heap, and keep up to TRIM_THRESHOLD
+# of freed heap for the next request rather than handing it back.
+MMAP_THRESHOLD = 4 * 1024 * 1024
+TRIM_THRESHOLD = 32 * 1024 * 1024
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # <malloc.h>
+
+
+def keep_large_buffers_in_the_heap() -> bool:
+    """Set glibc's malloc thresholds in this process (the master, before the workers fork and
+    inherit them); False where the C library has no mallopt (musl)."""
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is None:
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and \
+        bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+keep_large_buffers_in_the_heap()
 
 
 def when_ready(server) -> None:
