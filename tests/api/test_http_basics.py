@@ -55,7 +55,7 @@ def test_workers_keep_large_response_buffers_instead_of_faulting_them_in_each_ti
     settings = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
     def faults(mode: str) -> int:
-        done = subprocess.run([sys.executable, "-c", _FAULTS_OF_LARGE_BUFFERS, mode,
+        done = subprocess.run([sys.executable, "-c", _FAULTS_OF_LARGE_BUFFERS, mode,  # noqa: S603
                                str(settings)], capture_output=True, text=True, check=True)
         return int(done.stdout)
 
