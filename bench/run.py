@@ -747,6 +747,17 @@ def measure(case: Case, context: Context, running: dict[str, subprocess.Popen | 
 
 # --- reporting --------------------------------------------------------------------------------
 
+def speed_probe() -> float:
+    """Seconds of CPU a fixed pure-Python loop takes now. This machine's cores are shared with
+    other machines' work: the same loop took 0.87 s and, twenty minutes later, 1.56 s. Taken at
+    the start and the end of a run, it says how fast the machine was while it ran."""
+    started = time.process_time()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return round(time.process_time() - started, 2)
+
+
 def machine() -> dict:
     """What the figures were measured on."""
     with psycopg.connect(psql_url(DATABASE)) as connection:
@@ -943,6 +954,15 @@ def growth(small: dict, large: dict) -> str:
     return "\n".join(lines)
 
 
+def speed_line(run: dict) -> str:
+    """The machine's speed during the run (speed_probe at its start and end), when recorded."""
+    probe = run["machine"].get("speed_probe_s")
+    if not probe:
+        return ""
+    return (f"\n- speed probe (a fixed pure-Python loop, CPU seconds; lower is faster): "
+            f"{probe[0]} s at the start, {probe[1]} s at the end")
+
+
 def run_section(run: dict) -> str:
     data = run["dataset"]
     loaded = (f"`demo load --city {run['city']} --requests {run['requests_asked']}` took "
@@ -962,7 +982,7 @@ wrk threads, {run['seconds']} s a case; gunicorn -w {run['workers']}; {tipg}.
 - dataset: {data['requests']:,} requests ({data['open']:,} open), {data['updates']:,} history
   rows, {data['addresses']:,} address points, {data['districts']} districts, city of
   {data['area_km2']} km² ({run['city']} city); {loaded}
-- load average at the start of the run: {run['load_average']:.1f}
+- load average at the start of the run: {run['load_average']:.1f}{speed_line(run)}
 
 {table(run['cases'])}
 
@@ -1000,6 +1020,9 @@ Written by `make bench` (bench/run.py); raw figures in bench/results.json.
 - the load generator, the servers and PostgreSQL share these cores; the "load avg" column is
   the 1-minute load average when the case started: above the core count, other work was
   running and the figures are low and noisy
+- the cores themselves are shared with other machines: each run's speed probe (below) shows
+  how fast they were; figures of runs with different probes are not comparable, ratios
+  between peers of one run are
 
 ## How it measures
 
@@ -1010,7 +1033,9 @@ Written by `make bench` (bench/run.py); raw figures in bench/results.json.
 - peers in the same run: tipg over the view `{TIPG_VIEW}` (the same joins), the floor
   (bench/floor.py: one SQL statement builds the JSON, bare Flask + psycopg under the same
   gunicorn settings; for the Open311 list the project's own statement), and PostgreSQL alone
-  through psycopg, one client ({SQL_RUNS} runs; EXPLAIN ANALYZE for the staff queue)
+  through psycopg, one client ({SQL_RUNS} runs; EXPLAIN ANALYZE for the staff queue); for the
+  Open311 list also the same query under wrk's load (pgbench, as many clients as wrk's
+  connections, prepared)
 - export: a fresh gunicorn with one worker; its VmRSS from /proc every 20 ms while a client
   reads the whole CSV
 
@@ -1069,6 +1094,7 @@ def main(select: Callable[[Case], bool], partial: bool = False) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make tools` installs it")
     run_started = os.getloadavg()[0]
+    speed_at_start = speed_probe()
     load_seconds = prepare_database()
     jurisdiction_id = JURISDICTIONS[CITY]
     context = Context(jurisdiction_id, flask("keys", "create", "bench"),
@@ -1117,7 +1143,8 @@ def main(select: Callable[[Case], bool], partial: bool = False) -> None:
         time.strftime("%Y-%m-%d %H:%M %Z"), "seed": SEED, "seconds": SECONDS,
         "connections": CONNECTIONS, "threads": THREADS, "workers": WORKERS,
         "tipg": tipg_version or (previous.get("tipg") if partial else None),
-        "load_average": run_started, "machine": machine(),
+        "load_average": run_started,
+        "machine": {**machine(), "speed_probe_s": [speed_at_start, speed_probe()]},
         "dataset": dataset(), "load_seconds": load_seconds or previous.get("load_seconds"),
         "cases": rows,
     }
