@@ -572,8 +572,26 @@ def profile_summary(case: Case) -> dict | None:
             "project": top(total, lambda i: frames[i].get("file", "").startswith(project))}
 
 
+def wait_for_quiet_database(longest: float = 60) -> None:
+    """Wait until no other statement runs in the bench database: when wrk stops, a peer may
+    still be working through what it was sent (tipg's z12 tiles take seconds each), and the
+    next case would be measured beside it. (The "PostgreSQL alone" list ran at 7.6 ms after
+    the nearby case and at 15 to 17 ms after tipg's tiles.)"""
+    deadline = time.monotonic() + longest
+    with psycopg.connect(psql_url(DATABASE), autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            busy = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND pid <> pg_backend_pid()").fetchone()[0]
+            if not busy:
+                return
+            time.sleep(0.2)
+    step(f"  the database was still busy after {longest:.0f} s; measuring anyway")
+
+
 def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | None) -> dict:
     """One wrk run; its figures."""
+    wait_for_quiet_database()
     if WARMUP_SECONDS:
         warmup = lua_script(case, target, city, seed=SEED + 1)
         subprocess.run(wrk_command(warmup, target.port, WARMUP_SECONDS), cwd=ROOT,  # noqa: S603
@@ -734,6 +752,7 @@ def measure(case: Case, context: Context, running: dict[str, subprocess.Popen | 
         row["export"] = measure_export()
         return row
     if case.sql:
+        wait_for_quiet_database()
         row["sql"] = measure_sql(case, context)
     for target in case.targets:
         if running.get(target.peer) is None:
