@@ -768,8 +768,8 @@ def measure(case: Case, context: Context, running: dict[str, subprocess.Popen | 
 
 def speed_probe() -> float:
     """Seconds of CPU a fixed pure-Python loop takes now. This machine's cores are shared with
-    other machines' work: the same loop took 0.87 s and, twenty minutes later, 1.56 s. Taken at
-    the start and the end of a run, it says how fast the machine was while it ran."""
+    other machines' work: one such loop took 1.8 times as long as twenty minutes before. Taken
+    at the start and the end of a run, it says how fast the machine was while it ran."""
     started = time.process_time()
     total = 0
     for number in range(10_000_000):
