@@ -36,7 +36,6 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = Parser()
 
-
     def arguments(self, schema, **kwargs):
         """flask-smorest's arguments, with one schema instance made here: given a class,
         webargs would instantiate it on every request (py-spy, issue 12)."""

@@ -24,11 +24,6 @@ def within_radius(column: Any, lat: Any, long: Any, radius_m: Any) -> ColumnElem
     return func.ST_DWithin(column, point_geography(lat, long), radius_m)
 
 
-def distance_m(column: Any, lat: float, long: float) -> ColumnElement[float]:
-    """Distance in metres on the spheroid."""
-    return func.ST_Distance(column, point_geography(lat, long))
-
-
 def nearest_first(column: Any, lat: Any, long: Any) -> ColumnElement[Any]:
     """KNN ordering (<->) that the GiST index serves."""
     return column.op("<->")(point_geography(lat, long))
