@@ -11,7 +11,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
-    Select,
     Update,
     bindparam,
     func,
@@ -24,6 +23,7 @@ from app.db import DbSession
 from app.models import RequestUpdate, ServiceRequest
 from app.operations.definitions import AnyService
 from app.operations.round_trips import Statement, compiled
+from app.reads.statements import BuiltOnce
 from geo.filters import nearest_first, within_radius
 
 if TYPE_CHECKING:  # submit imports this module to link new reports
@@ -49,7 +49,7 @@ _SINCE = bindparam("since", type_=DateTime(timezone=True))
 
 
 @cache
-def _parent_search_statement(windowed: bool) -> Select:
+def _parent_search_statement(windowed: bool) -> BuiltOnce:
     """The nearest open root request among the open requests of the service within its
     duplicate radius of the true point (filed since `since` when the service has a window),
     in one row: links always point at a root, so a duplicate's parent is its root. Loading
@@ -69,7 +69,7 @@ def _parent_search_statement(windowed: bool) -> Select:
         .order_by(rank, ServiceRequest.id)
         .limit(NEARBY_LIMIT)
     ).subquery("candidates")
-    return (
+    return BuiltOnce(
         select(ServiceRequest.id)
         .join(candidates, candidates.c.root_id == ServiceRequest.id)
         .where(ServiceRequest.status == literal_column("'open'"))

@@ -29,6 +29,7 @@ from sqlalchemy.sql.compiler import Compiled
 
 from app.db import Base, DbSession
 from app.operations.public_form import store_public_forms_of
+from app.reads.statements import BuiltOnce
 
 # A statement as psycopg takes it: SQL with %(name)s placeholders, and its parameters.
 Statement = tuple[str, dict[str, Any]]
@@ -40,13 +41,16 @@ _compiled: dict[Any, Compiled] = {}
 MAX_COMPILED = 500
 
 
-def compiled(session: DbSession, statement: ClauseElement,
+def compiled(session: DbSession, statement: ClauseElement | BuiltOnce,
              values: dict[str, Any] | None = None) -> Statement:
     """A SQLAlchemy statement as SQL and parameters for `pipelined`, with `values` for its
     bindparam()s that have none: only for statements whose parameters are plain numbers, text
     and datetimes, which psycopg adapts itself. Compiled once per shape, as SQLAlchemy's own
-    statement cache does."""
+    statement cache does; a statement built once (BuiltOnce) without even its cache key."""
     dialect = session.get_bind().dialect
+    if isinstance(statement, BuiltOnce):
+        sql, fixed = statement.driver_sql(dialect)
+        return sql, {**fixed, **(values or {})}
     cache_key = statement._generate_cache_key()  # what SQLAlchemy's own cache is keyed on
     if cache_key is None:
         once = statement.compile(dialect=dialect)

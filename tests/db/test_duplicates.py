@@ -48,6 +48,13 @@ def test_the_parent_of_a_report_near_a_duplicate_is_its_root(db_session, service
     assert parent_found(db_session, services["POTHOLE"], LAT, LONG, now()) == root.id
 
 
+def test_a_service_without_a_window_finds_a_parent_of_any_age(db_session, services,
+                                                              make_request):
+    services["POTHOLE"].duplicate_window_days = None
+    old = make_request("POTHOLE", lat=LAT, long=LONG, requested_at=now() - timedelta(days=400))
+    assert parent_found(db_session, services["POTHOLE"], LAT, LONG, now()) == old.id
+
+
 def test_nearby_leaves_out_requests_beyond_the_radius(db_session, services, make_request):
     make_request("POTHOLE", lat=moved(LAT, LONG, north_m=45)[0], long=LONG)  # radius is 40 m
     assert parent_found(db_session, services["POTHOLE"], LAT, LONG, now()) is None
