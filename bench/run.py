@@ -647,10 +647,14 @@ def sql_timings(sql: str, jurisdiction_id: str, explain: bool) -> dict:
                 rows = len(connection.execute(sql, {"jurisdiction_id": jurisdiction_id})
                            .fetchall())
                 timings.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(timings)
+    return {**p50_p95(timings), "rows": rows, "plan": plan}
+
+
+def p50_p95(milliseconds: list[float]) -> dict:
+    """The median and the 95th percentile (nearest rank) of some timings."""
+    ordered = sorted(milliseconds)
     return {"p50_ms": statistics.median(ordered),
-            "p95_ms": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
-            "rows": rows, "plan": plan}
+            "p95_ms": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]}
 
 
 def pgbench() -> str:
@@ -669,7 +673,7 @@ def sql_under_load(sql: str, jurisdiction_id: str) -> dict:
     query costs when as many clients as wrk's share the machine's cores."""
     OUT.mkdir(exist_ok=True)
     script = OUT / "list.pgbench.sql"
-    # pgbench binds :name from -D; every other colon must not look like a variable.
+    # pgbench binds :jurisdiction_id from -D (it leaves the query's `::` casts alone).
     script.write_text(sql.replace("%(jurisdiction_id)s", ":jurisdiction_id").strip() + ";\n")
     prefix = OUT / "list-pgbench-log"
     for old in OUT.glob(f"{prefix.name}.*"):
@@ -682,11 +686,9 @@ def sql_under_load(sql: str, jurisdiction_id: str) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"pgbench failed: {done.stderr.strip()}")
     # One line a transaction: client, number, latency in microseconds, ...
-    latencies = sorted(int(line.split()[2]) / 1000 for log in OUT.glob(f"{prefix.name}.*")
-                       for line in log.read_text().splitlines())
-    return {"p50_ms": statistics.median(latencies),
-            "p95_ms": latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
-            "tps": len(latencies) / SECONDS, "clients": CONNECTIONS}
+    latencies = [int(line.split()[2]) / 1000 for log in OUT.glob(f"{prefix.name}.*")
+                 for line in log.read_text().splitlines()]
+    return {**p50_p95(latencies), "tps": len(latencies) / SECONDS, "clients": CONNECTIONS}
 
 
 def measure_sql(case: Case, context: Context) -> dict:

@@ -2,9 +2,11 @@
 no BEGIN and ROLLBACK around it, and psycopg keeps what it prepared across requests."""
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import bindparam, event, func, select
 
 from app.extensions import db as flask_db
+from app.models import Service
+from app.reads.statements import BuiltOnce, read_value
 
 PAGES = [
     "/api/v1/public/nearby?service_code=POTHOLE&lat=42.04&long=-87.7",
@@ -44,11 +46,6 @@ def test_a_page_is_read_in_autocommit_and_prepared_on_its_connection(app, commit
 
 
 def test_a_statement_built_once_reads_what_sqlalchemy_would(app, committed_city):
-    from sqlalchemy import bindparam, select
-
-    from app.models import Service
-    from app.reads.statements import BuiltOnce, read_value
-
     codes = select(func.string_agg(Service.service_code, ",")).where(
         Service.service_code.like(bindparam("pattern")), Service.active.is_(True))
     with app.app_context():
@@ -62,11 +59,6 @@ def test_a_statement_built_once_reads_what_sqlalchemy_would(app, committed_city)
 
 
 def test_a_statement_built_once_refuses_what_needs_sqlalchemy_at_each_run(app):
-    from sqlalchemy import select
-
-    from app.models import Service
-    from app.reads.statements import BuiltOnce
-
     with app.app_context():
         dialect = flask_db.engine.dialect
     expanding = BuiltOnce(select(Service.id).where(Service.service_code.in_(["POTHOLE"])))
