@@ -11,7 +11,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
-    Update,
     bindparam,
     func,
     literal_column,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 from app.db import DbSession
 from app.models import RequestUpdate, ServiceRequest
 from app.operations.definitions import AnyService
-from app.operations.round_trips import Statement, compiled
+from app.operations.round_trips import Statement, Touch, compiled
 from app.reads.statements import BuiltOnce
 from geo.filters import nearest_first, within_radius
 
@@ -140,9 +139,10 @@ def parent_search(session: DbSession, service: AnyService, lat: float, long: flo
 
 
 def link_rows(duplicate: ServiceRequest, parent_id: int, actor: "Actor",
-              now: datetime) -> tuple[list[RequestUpdate], Update]:
+              now: datetime) -> tuple[list[RequestUpdate], Touch]:
     """The public history rows of a link, on both requests, and the UPDATE that counts the
-    parent as updated (the parent is of the duplicate's service, so of its jurisdiction)."""
+    parent as updated (the parent is of the duplicate's service, so of its jurisdiction), for
+    round_trips.insert_together."""
     rows = [
         RequestUpdate(
             jurisdiction_id=duplicate.jurisdiction_id, service_request_id=duplicate.id,
@@ -157,8 +157,12 @@ def link_rows(duplicate: ServiceRequest, parent_id: int, actor: "Actor",
             data={"duplicate": duplicate.id},
         ),
     ]
-    touch = update(ServiceRequest).where(ServiceRequest.id == parent_id).values(updated_at=now)
-    return rows, touch
+    return rows, (_TOUCH_PARENT, {"parent_id": parent_id, "parent_updated_at": now})
+
+
+# Built once: round_trips.insert_together compiles each statement it is given once.
+_TOUCH_PARENT = (update(ServiceRequest).where(ServiceRequest.id == bindparam("parent_id"))
+                 .values(updated_at=bindparam("parent_updated_at")))
 
 
 def duplicate_notice(parent_id: int) -> str:

@@ -6,7 +6,9 @@ service, the duplicate lock and search, the parent, the request's INSERT, its hi
 outbox rows, the COMMIT); each is a wait of the worker on PostgreSQL, and under load a wait
 for a CPU as well."""
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, cast
 
@@ -23,6 +25,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.compiler import Compiled
@@ -71,43 +74,93 @@ def pipelined(session: DbSession, statements: Sequence[Statement]) -> list[Any]:
     first statement). Each statement still reads its own snapshot, taken when it starts."""
     session.flush()  # what the session holds first, as its own queries would autoflush it
     sa_connection = session.connection()
-    dialect = sa_connection.dialect
     connection = cast(psycopg.Connection, sa_connection.connection.driver_connection)
-    try:
+    with _raised_as_sqlalchemy_does(sa_connection, "; ".join(sql for sql, _ in statements)):
         with connection.pipeline():
             cursors = [connection.execute(sql, parameters) for sql, parameters in statements]
         return [cursor.fetchone() if cursor.description else None for cursor in cursors]
+
+
+@contextmanager
+def _raised_as_sqlalchemy_does(sa_connection: Connection, sql: str) -> Iterator[None]:
+    """psycopg's errors of statements sent past SQLAlchemy raised the way SQLAlchemy raises
+    its own statements' errors: the pool drops a dead connection, and app.errors answers 503
+    while the database is unreachable."""
+    try:
+        yield
     except psycopg.Error as error:
-        # Raised the way SQLAlchemy raises its own statements' errors: the pool drops a dead
-        # connection, and app.errors answers 503 while the database is unreachable.
+        dialect = sa_connection.dialect
         disconnected = dialect.is_disconnect(cast(Any, error), sa_connection.connection, None)
         if disconnected:
             sa_connection.invalidate(error)
-        sql = "; ".join(sql for sql, _ in statements)
         raise DBAPIError.instance(sql, {}, error, psycopg.Error,
                                   connection_invalidated=disconnected,
                                   dialect=dialect) from error
 
 
+class _RawStatement:
+    """A statement as psycopg's RawCursor takes it: SQL with $n placeholders, and how to make
+    its parameter list from named values (with SQLAlchemy's bind processors: geometries as
+    text, JSON wrapped). psycopg parses a %(name)s query on every execution once it is over
+    4,096 characters or 50 parameters, as a report's INSERTs are; a raw query it sends as it
+    is."""
+
+    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        if compiled.post_compile_params:
+            raise ValueError("an expanding parameter has no fixed place in a raw statement")
+        self.names: list[str] = []
+
+        def placeholder(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name is None:
+                return "%"  # an escaped percent sign
+            if name not in self.names:
+                self.names.append(name)
+            return f"${self.names.index(name) + 1}"
+
+        self.sql = re.sub(r"%\((\w+)\)s|%%", placeholder, compiled.string).encode()
+        processors = compiled._bind_processors
+        self.processors = [processors.get(name) for name in self.names]
+        self.fixed = {name: value for name, value in compiled.params.items()
+                      if value is not None}
+
+    def values(self, parameters: dict[str, Any]) -> list[Any]:
+        named = {**self.fixed, **parameters}
+        return [named[name] if processor is None else processor(named[name])
+                for name, processor in zip(self.names, self.processors, strict=True)]
+
+
+# A touch: an UPDATE (or DELETE) built once, with bindparam()s for what varies, and their
+# values for this write.
+Touch = tuple[Executable, dict[str, Any]]
+
+
 @lru_cache(maxsize=256)
-def _inserts_together(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Select:
+def _inserts_together(shape: tuple[tuple[Table, tuple[str, ...]], ...],
+                      touches: tuple[Executable, ...], dialect: Dialect) -> _RawStatement:
     """One statement of single-row INSERTs, the nth into the nth table of `shape` with its
-    columns, their values bind parameters named row_{n}_{column}: built once per shape, so a
-    write neither coerces every value into a new statement nor walks it for SQLAlchemy's
-    cache key (a multi-row INSERT would not be cached either)."""
-    return select(literal_column("1")).add_cte(*(
+    columns, their values bind parameters named row_{n}_{column}, and the `touches`: built
+    and compiled once per shape, so a write neither builds a statement nor walks one for
+    SQLAlchemy's cache key."""
+    together: Select[Any] = select(literal_column("1")).add_cte(*(
         insert(table).values({
             table.c[name]: bindparam(f"row_{number}_{name}", type_=table.c[name].type)
             for name in columns}).cte(f"row_{number}")
         for number, (table, columns) in enumerate(shape)))
+    if touches:
+        together = together.add_cte(*(
+            touch.cte(f"touch_{number}")  # type: ignore[attr-defined]
+            for number, touch in enumerate(touches)))
+    return _RawStatement(together, dialect)
 
 
-def insert_together(session: DbSession, rows: Sequence[Base], *statements: Executable,
+def insert_together(session: DbSession, rows: Sequence[Base], *touches: Touch,
                     service_policy: str | None = None) -> None:
-    """Insert `rows` (new mapped objects, not added to the session) and run `statements` (an
-    UPDATE, say) as one statement of data-modifying CTEs: one round trip for what a flush
-    sends as one statement per table. The CTEs run in no set order: rows whose order matters
-    (a history's) need their ids set up front.
+    """Insert `rows` (new mapped objects, not added to the session) and run `touches` (an
+    UPDATE of another row, say) as one statement of data-modifying CTEs: one round trip for
+    what a flush sends as one statement per table. The CTEs run in no set order: rows whose
+    order matters (a history's) need their ids set up front.
 
     The rows get their public form first, as every flush gives it (`service_policy` as in
     public_form.store_public_form). Foreign keys between the rows hold: PostgreSQL checks
@@ -130,12 +183,15 @@ def insert_together(session: DbSession, rows: Sequence[Base], *statements: Execu
         shape.append((mapper.local_table, tuple(sorted(column.key for column in values))))
         parameters.update({f"row_{number}_{column.key}": value
                            for column, value in values.items()})
-    together = _inserts_together(tuple(shape))
-    if statements:
-        together = together.add_cte(*(
-            statement.cte(f"statement_{number}")  # type: ignore[attr-defined]
-            for number, statement in enumerate(statements)))
-    session.connection().execute(together, parameters)
+    for _, touch_parameters in touches:
+        parameters.update(touch_parameters)
+    sa_connection = session.connection()
+    together = _inserts_together(tuple(shape), tuple(touch for touch, _ in touches),
+                                 sa_connection.dialect)
+    connection = cast(psycopg.Connection, sa_connection.connection.driver_connection)
+    with (_raised_as_sqlalchemy_does(sa_connection, together.sql.decode()),
+          psycopg.RawCursor(connection) as cursor):
+        cursor.execute(together.sql, together.values(parameters))
     for row in rows:
         if inspect(row).mapper.primary_key_from_instance(row)[0] is not None:
             make_transient_to_detached(row)

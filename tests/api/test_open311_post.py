@@ -1,3 +1,4 @@
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -245,9 +246,9 @@ def test_email_must_be_exactly_one_valid_address(client, db_session, jurisdictio
 
 
 def round_trips_of(db_session, monkeypatch, send):
-    """(statements sent through SQLAlchemy, psycopg pipelines) while `send()` runs, the
-    test's own savepoints aside. A pipeline is one round trip whatever it holds, and no
-    SQLAlchemy event sees it."""
+    """(statements sent alone, through SQLAlchemy or as psycopg raw statements; psycopg
+    pipelines) while `send()` runs, the test's own savepoints aside. A pipeline is one round
+    trip whatever it holds, and no SQLAlchemy event sees it or a raw statement."""
     from app.operations import submit
 
     statements, pipelines = [], []
@@ -260,7 +261,12 @@ def round_trips_of(db_session, monkeypatch, send):
         pipelines.append([sql for sql, _ in sent])
         return pipelined(session, sent)
 
+    def raw(cursor, query, *rest, execute=psycopg.RawCursor.execute, **named):
+        statements.append(bytes(query).decode())
+        return execute(cursor, query, *rest, **named)
+
     monkeypatch.setattr(submit, "pipelined", counted)
+    monkeypatch.setattr(psycopg.RawCursor, "execute", raw)
     engine = db_session.get_bind().engine
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
