@@ -17,9 +17,16 @@ def register_response_headers(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security",
-                                        "max-age=31536000; includeSubDomains")
+        # The names present read once: each setdefault() would scan the header list again.
+        present = header_names(response)
+        missing = [(name, value) for name, value in SECURITY_HEADERS.items()
+                   if name.lower() not in present]
+        if request.is_secure and "strict-transport-security" not in present:
+            missing.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        response.headers.extend(missing)
         return response
+
+
+def header_names(response: Response) -> set[str]:
+    """The names of the headers `response` carries, in lower case (header names are)."""
+    return {name.lower() for name, _ in response.headers}
