@@ -27,11 +27,14 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial, wraps
-from typing import Any
+from typing import Any, cast
+from weakref import WeakKeyDictionary
 
+import psycopg
 import psycopg._queries
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
@@ -39,6 +42,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import PoolProxiedConnection
 from werkzeug.exceptions import NotFound as HttpNotFound
 from werkzeug.wrappers import Response
 
@@ -297,8 +301,14 @@ def _restart_session() -> None:
     release_session()
 
 
+# What to call when a connection of an engine is refused or lost: set by _watch_engine.
+_failure_watchers: "WeakKeyDictionary[Engine, Callable[[BaseException], None]]" = \
+    WeakKeyDictionary()
+
+
 def _watch_engine(engine: Engine, on_failure: Callable[[BaseException], None]) -> None:
     """Call on_failure when a connection to this engine is refused or lost."""
+    _failure_watchers[engine] = on_failure
 
     def handle_error(context: Any) -> None:
         # No connection at all counts, and so does a lost connection mid-statement; a refused
@@ -308,6 +318,31 @@ def _watch_engine(engine: Engine, on_failure: Callable[[BaseException], None]) -
             on_failure(context.original_exception)
 
     sa.event.listen(engine, "handle_error", handle_error)
+
+
+@contextmanager
+def driver_errors_raised_as_sqlalchemy(
+        engine: Engine, pooled: PoolProxiedConnection, sql: str,
+        invalidate: Callable[[BaseException], None] | None = None) -> Iterator[None]:
+    """For statements sent to psycopg directly, past SQLAlchemy's execution (which costs
+    more than a short statement itself, issue 12): psycopg's errors raised the way SQLAlchemy
+    raises its own statements' errors, and a lost connection handled as SQLAlchemy's
+    handle_error would see it: the pool drops the connection (through `invalidate`, the
+    SQLAlchemy Connection's own, when one wraps it), its engine is reported down
+    (_watch_engine), and app.errors answers 503 while the database is unreachable."""
+    try:
+        yield
+    except psycopg.Error as error:
+        dialect = engine.dialect
+        disconnected = dialect.is_disconnect(cast(Any, error), pooled, None)
+        if disconnected:
+            (invalidate or pooled.invalidate)(error)
+            on_failure = _failure_watchers.get(engine)
+            if on_failure is not None:
+                on_failure(error)
+        raise DBAPIError.instance(sql, {}, error, psycopg.Error,
+                                  connection_invalidated=disconnected,
+                                  dialect=dialect) from error
 
 
 # psycopg converts a statement's %(name)s placeholders to $n once per SQL text and caches the

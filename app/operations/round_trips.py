@@ -7,8 +7,7 @@ outbox rows, the COMMIT); each is a wait of the worker on PostgreSQL, and under 
 for a CPU as well."""
 
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, cast
 
@@ -25,14 +24,14 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.compiler import Compiled
 
 from app.db import Base, DbSession
 from app.operations.public_form import store_public_forms_of
 from app.reads.statements import BuiltOnce
+from app.replicas import driver_errors_raised_as_sqlalchemy
 
 # A statement as psycopg takes it: SQL with %(name)s placeholders, and its parameters.
 Statement = tuple[str, dict[str, Any]]
@@ -75,27 +74,12 @@ def pipelined(session: DbSession, statements: Sequence[Statement]) -> list[Any]:
     session.flush()  # what the session holds first, as its own queries would autoflush it
     sa_connection = session.connection()
     connection = cast(psycopg.Connection, sa_connection.connection.driver_connection)
-    with _raised_as_sqlalchemy_does(sa_connection, "; ".join(sql for sql, _ in statements)):
+    with driver_errors_raised_as_sqlalchemy(
+            sa_connection.engine, sa_connection.connection,
+            "; ".join(sql for sql, _ in statements), sa_connection.invalidate):
         with connection.pipeline():
             cursors = [connection.execute(sql, parameters) for sql, parameters in statements]
         return [cursor.fetchone() if cursor.description else None for cursor in cursors]
-
-
-@contextmanager
-def _raised_as_sqlalchemy_does(sa_connection: Connection, sql: str) -> Iterator[None]:
-    """psycopg's errors of statements sent past SQLAlchemy raised the way SQLAlchemy raises
-    its own statements' errors: the pool drops a dead connection, and app.errors answers 503
-    while the database is unreachable."""
-    try:
-        yield
-    except psycopg.Error as error:
-        dialect = sa_connection.dialect
-        disconnected = dialect.is_disconnect(cast(Any, error), sa_connection.connection, None)
-        if disconnected:
-            sa_connection.invalidate(error)
-        raise DBAPIError.instance(sql, {}, error, psycopg.Error,
-                                  connection_invalidated=disconnected,
-                                  dialect=dialect) from error
 
 
 class _RawStatement:
@@ -189,7 +173,8 @@ def insert_together(session: DbSession, rows: Sequence[Base], *touches: Touch,
     together = _inserts_together(tuple(shape), tuple(touch for touch, _ in touches),
                                  sa_connection.dialect)
     connection = cast(psycopg.Connection, sa_connection.connection.driver_connection)
-    with (_raised_as_sqlalchemy_does(sa_connection, together.sql.decode()),
+    with (driver_errors_raised_as_sqlalchemy(sa_connection.engine, sa_connection.connection,
+                                             together.sql.decode(), sa_connection.invalidate),
           psycopg.RawCursor(connection) as cursor):
         cursor.execute(together.sql, together.values(parameters))
     for row in rows:

@@ -1,8 +1,9 @@
 """A public page is one statement sent outside any transaction (app/reads/statements.py):
 no BEGIN and ROLLBACK around it, and psycopg keeps what it prepared across requests."""
 
+import psycopg
 import pytest
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import bindparam, func, select
 
 from app.extensions import db as flask_db
 from app.models import Service
@@ -16,31 +17,30 @@ PAGES = [
 ]
 
 RUNS = 30
+PREPARED = "SELECT count(*) FROM pg_prepared_statements"
 
 
 @pytest.mark.parametrize("url", PAGES)
 def test_a_page_is_read_in_autocommit_and_prepared_on_its_connection(app, committed_city,
-                                                                      url):
+                                                                      monkeypatch, url):
     client = app.test_client()
     sent = []
 
-    def record(_connection, cursor, *_):
-        # Asked of the server on the same connection, past SQLAlchemy (and its events).
-        prepared = cursor.connection.execute("SELECT count(*) FROM pg_prepared_statements")
-        sent.append((cursor.connection.autocommit, prepared.fetchone()[0]))
+    def record(cursor, query, *rest, execute=psycopg.Cursor.execute, **named):
+        # Seen in psycopg itself: statements built once are sent past SQLAlchemy's events.
+        done = execute(cursor, query, *rest, **named)
+        if query != PREPARED:
+            prepared = execute(cursor.connection.cursor(), PREPARED).fetchone()[0]
+            sent.append((cursor.connection.autocommit, prepared))
+        return done
 
-    with app.app_context():
-        engine = flask_db.engine
-    event.listen(engine, "after_cursor_execute", record)
-    try:
-        client.get(url)  # fills the process caches (the city)
-        sent.clear()
-        # psycopg prepares a statement on its prepare_threshold-th (5th) run on a connection,
-        # and the pool hands its (at most 5 idle) connections out in turn.
-        for _ in range(RUNS):
-            assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "after_cursor_execute", record)
+    client.get(url)  # fills the process caches (the city)
+    monkeypatch.setattr(psycopg.Cursor, "execute", record)
+    # psycopg prepares a statement on its prepare_threshold-th (5th) run on a connection,
+    # and the pool hands its (at most 5 idle) connections out in turn.
+    for _ in range(RUNS):
+        assert client.get(url).status_code == 200
+    monkeypatch.undo()
     assert [autocommit for autocommit, _ in sent] == [True] * RUNS
     assert sent[-1][1] >= 1
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.extensions import db as flask_db
+from app.reads import statements
 from tests.replica.conftest import CAN_BUILD, SKIP_REASON, Replication, free_port
 
 pytestmark = [pytest.mark.replica, pytest.mark.skipif(not CAN_BUILD, reason=SKIP_REASON)]
@@ -24,29 +25,39 @@ PUBLIC_GETS = [
     "/api/v1/public/feeds/requests.atom",
     "/api/v1/public/requests.csv",
     "/ogc/collections/requests/items?limit=5",
+    "/api/v1/public/nearby?service_code=POTHOLE&lat=42.04&long=-87.7",
     "/tiles/requests/14/4202/6085.mvt",
 ]
 
 
 @contextmanager
 def servers_used(application: Flask) -> Iterator[list[str]]:
-    """Which server ("primary", "replica") ran each statement sent meanwhile, in order."""
+    """Which server ("primary", "replica") ran each statement sent meanwhile, in order: those
+    sent through SQLAlchemy, and the reads built once that psycopg sends past its events."""
     used: list[str] = []
     engines = {"replica": [r.engine for r in application.extensions["replicas"].replicas]}
     with application.app_context():
         engines["primary"] = [flask_db.engine]
-    listeners = []
-    for name, group in engines.items():
-        for engine in group:
-            def record(_conn, _cursor, statement, *_args, name=name) -> None:
-                if "pg_is_in_recovery" not in statement:  # the health check, not a read
-                    used.append(name)
-            sa.event.listen(engine, "before_cursor_execute", record)
-            listeners.append((engine, record))
+    # By address: the reads run in autocommit go through a copy of their engine.
+    names = {engine.url: name for name, group in engines.items() for engine in group}
+    watched = [engine for group in engines.values() for engine in group]
+
+    def record(conn, _cursor, statement, *_args) -> None:
+        if "pg_is_in_recovery" not in statement:  # the health check, not a read
+            used.append(names[conn.engine.url])
+
+    def driver_row(engine, *rest, read=statements._driver_row):
+        used.append(names[engine.url])
+        return read(engine, *rest)
+
+    for engine in watched:
+        sa.event.listen(engine, "before_cursor_execute", record)
     try:
-        yield used
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(statements, "_driver_row", driver_row)
+            yield used
     finally:
-        for engine, record in listeners:
+        for engine in watched:
             sa.event.remove(engine, "before_cursor_execute", record)
 
 
