@@ -11,15 +11,25 @@ from app.operations.transitions import lock_request
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="staff"'}
 
 
+# Where the request keeps its staff member once found: the before_request hook and the view
+# both ask, and each asking was a query. The WSGI environ lives exactly as long as the request
+# (flask.g may outlive it where an app context was pushed around several requests).
+STAFF_KEY = "open311.staff"
+
+
 def current_staff() -> StaffUser:
     """The staff member of the Authorization: Bearer header; 401 when missing, unknown or
     revoked."""
+    staff = request.environ.get(STAFF_KEY)
+    if staff is not None:
+        return staff
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("an Authorization: Bearer token is required", headers=CHALLENGE)
     staff = find_staff(db.session, token.strip())
     if staff is None:
         raise Unauthorized("the bearer token is unknown or revoked", headers=CHALLENGE)
+    request.environ[STAFF_KEY] = staff
     return staff
 
 

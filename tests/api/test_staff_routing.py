@@ -221,6 +221,27 @@ def test_queue_total_stops_counting_at_the_cap(client, db_session, make_request,
     assert len(listed["requests"]) == 1
 
 
+def test_queue_page_is_exactly_what_its_schema_documents(app, client, db_session,
+                                                         make_request):
+    # The view sends its page without the schema's dump: the dump must change nothing, in
+    # values, types or order.
+    from schemas.staff import StaffRequestPageSchema
+
+    now = datetime.now(UTC)
+    parent = make_request("POTHOLE", escalated_at=now, escalation_reason="overdue",
+                          deadline=now - timedelta(hours=2), status_notes="Crew sent")
+    make_request("POTHOLE", duplicate_of_id=parent.id, paused_at=now,
+                 detailed_status="on_hold")
+    make_request("TREE", status="closed", detailed_status="closed", closed_at=now,
+                 state_code="fixed", location=None)
+    response = client.get("/api/v1/staff/requests", headers=bearer(db_session))
+    page = response.get_json()
+    assert len(page["requests"]) == 3
+    with app.app_context():  # as flask-smorest sends a dump: jsonify
+        documented = app.json.response(StaffRequestPageSchema().dump(page)).get_data()
+    assert response.get_data() == documented
+
+
 def test_queue_rejects_an_unknown_status(client, db_session, jurisdiction):
     response = client.get("/api/v1/staff/requests?status=lost", headers=bearer(db_session))
     assert response.status_code == 400
