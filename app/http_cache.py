@@ -19,6 +19,9 @@ ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOWED_HEADERS = ("Content-Type, If-None-Match, If-Modified-Since, Idempotency-Key, "
                    "X-Read-Your-Writes")
 EXPOSED_HEADERS = "ETag, Last-Modified, Link, X-Read-Your-Writes"
+# What make_conditional answers (304, 412, 206), as WSGI names them.
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
+                       "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE")
 
 
 def is_fresh(etag: str, last_modified: datetime | None) -> bool:
@@ -68,6 +71,8 @@ def public_headers(allowed_methods: str) -> Callable[[Response], BaseResponse]:
             return response
         if "etag" not in present:
             response.add_etag(weak=True)
+        if not any(name in request.environ for name in CONDITIONAL_HEADERS):
+            return response  # nothing to compare: make_conditional would only add a Date
         return response.make_conditional(request)
 
     return after_request
