@@ -17,7 +17,13 @@ from app.csv_safety import csv_safe_text
 from app.datetimes import localize, w3c
 from app.exceptions import BadRequest, Forbidden, NotFound
 from app.extensions import db
-from app.lookups import AnyJurisdiction, jurisdiction_of, resolve_jurisdiction
+from app.lookups import (
+    AnyJurisdiction,
+    City,
+    jurisdiction_of,
+    resolve_city,
+    resolve_jurisdiction,
+)
 from app.media import checked_media_urls
 from app.models import (
     Department,
@@ -63,11 +69,17 @@ CSV_COLUMNS = ("level", "department", "service_code", "opened", "closed", "close
                "on_time_pct", "survey_responses", "satisfaction_avg", "needs_review")
 
 
-def _staff_jurisdiction(staff: StaffUser, jurisdiction_id: str | None) -> Jurisdiction:
-    """Department staff work in their department's city; others name it or have only one."""
+def _staff_city(staff: StaffUser, jurisdiction_id: str | None) -> City:
+    """Department staff work in their department's city; others name it or have only one.
+    Remembered per process (app/lookups.py): what reads need, without a round trip."""
     if staff.department is not None:
-        return staff.department.jurisdiction
-    return resolve_jurisdiction(db.session, jurisdiction_id)
+        return resolve_city(db.session, staff.department.jurisdiction_id)
+    return resolve_city(db.session, jurisdiction_id)
+
+
+def _staff_jurisdiction(staff: StaffUser, jurisdiction_id: str | None) -> Jurisdiction:
+    """_staff_city as a mapped object, for writes that relate rows to it."""
+    return resolve_jurisdiction(db.session, _staff_city(staff, jurisdiction_id).id)
 
 
 def _point():
@@ -165,7 +177,7 @@ class StaffServiceRequests(MethodView):
     def get(self, args: dict):
         """Requests to work: escalated first, then by deadline; paginated."""
         staff = current_staff()
-        jurisdiction = _staff_jurisdiction(staff, args.get("jurisdiction_id"))
+        jurisdiction = _staff_city(staff, args.get("jurisdiction_id"))
         now = datetime.now(UTC)
         # Filters on the request's own columns (codes through subqueries), so that the count
         # can read the open-queue index alone, without the joins of the page.
