@@ -72,6 +72,8 @@ def checked_media_urls(urls: list[str], uploads: int = 0) -> list[str]:
     or an address inside the city's network (http://169.254.169.254/)."""
     if len(urls) + uploads > MAX_PHOTOS:
         raise BadRequest(f"a report takes at most {MAX_PHOTOS} photos")
+    if not urls:
+        return urls  # most reports: no need to work out this server's own address
     configured = [h.strip().lower() for h in current_app.config["MEDIA_URL_HOSTS"].split(",")
                   if h.strip()]
     own_media = f"{public_base_url()}/media/"
