@@ -7,7 +7,8 @@ outbox rows, the COMMIT); each is a wait of the worker on PostgreSQL, and under 
 for a CPU as well."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, cast
 
@@ -30,7 +31,7 @@ from sqlalchemy.sql.compiler import Compiled
 
 from app.db import Base, DbSession
 from app.operations.public_form import store_public_forms_of
-from app.reads.statements import BuiltOnce
+from app.reads.statements import BuiltOnce, fixed_parameters
 from app.replicas import driver_errors_raised_as_sqlalchemy
 
 # A statement as psycopg takes it: SQL with %(name)s placeholders, and its parameters.
@@ -72,14 +73,20 @@ def pipelined(session: DbSession, statements: Sequence[Statement]) -> list[Any]:
     trip, in the session's transaction (whose BEGIN goes in the same pipeline when it is the
     first statement). Each statement still reads its own snapshot, taken when it starts."""
     session.flush()  # what the session holds first, as its own queries would autoflush it
-    sa_connection = session.connection()
-    connection = cast(psycopg.Connection, sa_connection.connection.driver_connection)
-    with driver_errors_raised_as_sqlalchemy(
-            sa_connection.engine, sa_connection.connection,
-            "; ".join(sql for sql, _ in statements), sa_connection.invalidate):
+    with _transaction_connection(session, "; ".join(sql for sql, _ in statements)) as connection:
         with connection.pipeline():
             cursors = [connection.execute(sql, parameters) for sql, parameters in statements]
         return [cursor.fetchone() if cursor.description else None for cursor in cursors]
+
+
+@contextmanager
+def _transaction_connection(session: DbSession, sql: str) -> Iterator[psycopg.Connection]:
+    """The psycopg connection of the session's transaction, for `sql` sent past SQLAlchemy,
+    with its errors raised as SQLAlchemy raises its own (replicas.py)."""
+    sa_connection = session.connection()
+    with driver_errors_raised_as_sqlalchemy(sa_connection.engine, sa_connection.connection,
+                                            sql, sa_connection.invalidate):
+        yield cast(psycopg.Connection, sa_connection.connection.driver_connection)
 
 
 class _RawStatement:
@@ -93,21 +100,19 @@ class _RawStatement:
         compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
         if compiled.post_compile_params:
             raise ValueError("an expanding parameter has no fixed place in a raw statement")
-        self.names: list[str] = []
+        positions: dict[str, int] = {}  # a parameter used twice keeps its first $n
 
         def placeholder(match: re.Match[str]) -> str:
             name = match.group(1)
             if name is None:
                 return "%"  # an escaped percent sign
-            if name not in self.names:
-                self.names.append(name)
-            return f"${self.names.index(name) + 1}"
+            return f"${positions.setdefault(name, len(positions) + 1)}"
 
         self.sql = re.sub(r"%\((\w+)\)s|%%", placeholder, compiled.string).encode()
+        self.names = list(positions)
         processors = compiled._bind_processors
         self.processors = [processors.get(name) for name in self.names]
-        self.fixed = {name: value for name, value in compiled.params.items()
-                      if value is not None}
+        self.fixed = fixed_parameters(compiled)
 
     def values(self, parameters: dict[str, Any]) -> list[Any]:
         named = {**self.fixed, **parameters}
@@ -169,12 +174,9 @@ def insert_together(session: DbSession, rows: Sequence[Base], *touches: Touch,
                            for column, value in values.items()})
     for _, touch_parameters in touches:
         parameters.update(touch_parameters)
-    sa_connection = session.connection()
     together = _inserts_together(tuple(shape), tuple(touch for touch, _ in touches),
-                                 sa_connection.dialect)
-    connection = cast(psycopg.Connection, sa_connection.connection.driver_connection)
-    with (driver_errors_raised_as_sqlalchemy(sa_connection.engine, sa_connection.connection,
-                                             together.sql.decode(), sa_connection.invalidate),
+                                 session.connection().dialect)
+    with (_transaction_connection(session, together.sql.decode()) as connection,
           psycopg.RawCursor(connection) as cursor):
         cursor.execute(together.sql, together.values(parameters))
     for row in rows:

@@ -22,6 +22,7 @@ import psycopg
 from sqlalchemy import Executable
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import scoped_session
+from sqlalchemy.sql.compiler import Compiled
 
 from app.db import DbSession
 from app.replicas import driver_errors_raised_as_sqlalchemy
@@ -47,10 +48,15 @@ class BuiltOnce:
             if compiled.post_compile_params or compiled._bind_processors:
                 raise ValueError("a BuiltOnce statement needs SQLAlchemy's processing of its "
                                  "parameters: run it as a plain statement")
-            fixed = {name: value for name, value in compiled.params.items()
-                     if value is not None}
-            found = self._by_dialect[dialect.name] = (compiled.string, fixed)
+            found = self._by_dialect[dialect.name] = (compiled.string,
+                                                      fixed_parameters(compiled))
         return found
+
+
+def fixed_parameters(compiled: Compiled) -> dict[str, Any]:
+    """The values a compiled statement fixes itself (literals it bound); its bindparam()s
+    without a value are the caller's to give."""
+    return {name: value for name, value in compiled.params.items() if value is not None}
 
 
 def read_value(session: DbSession, statement: Executable | BuiltOnce,
