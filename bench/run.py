@@ -85,14 +85,14 @@ TIPG_COLLECTION = f"public.{TIPG_VIEW}"
 BBOX_HALF_M = 35  # random ~70 m bboxes
 STAFF_PAGES = 10  # the staff queue case reads a random one of the first pages
 # What tipg serves: the public columns of requests with the project's joins (service,
-# jurisdiction, department, district), hidden locations left out. It reads the indexed
-# location_3857 so that its bbox and tile filters use a GiST index, as ours do; block
-# locations are not snapped there (a little less work than ours does).
+# jurisdiction, department, district), hidden locations left out. It reads the published
+# point, as ours do, through the same GiST index (public_point, WGS84: tipg transforms tile
+# envelopes to it).
 TIPG_VIEW_SQL = f"""
 CREATE OR REPLACE VIEW {TIPG_VIEW} AS
 SELECT sr.id, sr.jurisdiction_id, s.service_code, s.service_name, d.name AS agency_responsible,
        sr.status, sr.status_notes, sr.description, di.code AS district, sr.vote_count,
-       sr.requested_at, sr.updated_at, sr.deadline, sr.closed_at, sr.location_3857 AS geom
+       sr.requested_at, sr.updated_at, sr.deadline, sr.closed_at, sr.public_point AS geom
 FROM service_requests sr JOIN services s ON s.id = sr.service_id
 JOIN jurisdictions j ON j.id = sr.jurisdiction_id
 LEFT JOIN departments d ON d.id = sr.department_id
@@ -279,6 +279,9 @@ def prepare_database() -> float | None:
         if not present:
             step(f"creating database {DATABASE}")
             admin.execute(f'CREATE DATABASE "{DATABASE}"')
+    # tipg's view reads columns a migration may change; start_tipg makes it again.
+    with psycopg.connect(psql_url(DATABASE), autocommit=True) as connection:
+        connection.execute(f"DROP VIEW IF EXISTS {TIPG_VIEW}")
     step("migrating")
     flask("db", "upgrade")
     _, count = loaded_state()

@@ -40,11 +40,8 @@ class ServiceRequest(Base):
             "ix_service_requests_open_location", "location", postgresql_using="gist",
             postgresql_where=text("status = 'open'"),
         ),
-        Index("ix_service_requests_location_3857", "location_3857", postgresql_using="gist"),
         # Every public spatial filter and tile reads the published point, never `location`.
         Index("ix_service_requests_public_point", "public_point", postgresql_using="gist"),
-        Index("ix_service_requests_public_point_3857", "public_point_3857",
-              postgresql_using="gist"),
         # The nearby check: open requests around a pin (migration 1900).
         Index(
             "ix_service_requests_open_public_point", "public_point", postgresql_using="gist",
@@ -81,11 +78,6 @@ class ServiceRequest(Base):
     location: Mapped[Any | None] = mapped_column(
         Geography("POINT", 4326, spatial_index=False), nullable=True
     )
-    # Web Mercator copy for vector tiles; generated so it can never drift from location.
-    location_3857: Mapped[Any | None] = mapped_column(
-        Geometry("POINT", 3857, spatial_index=False),
-        Computed("ST_Transform(location::geometry, 3857)", persisted=True),
-    )
     media_urls: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     channel: Mapped[str] = mapped_column(String(32), default="api")
@@ -119,6 +111,8 @@ class ServiceRequest(Base):
     public_point: Mapped[Any | None] = mapped_column(
         Geometry("POINT", 4326, spatial_index=False), nullable=True
     )
+    # Web Mercator copy that request_tile_points is filled from (migration 1600's trigger);
+    # no index of its own: nothing filters on it here.
     public_point_3857: Mapped[Any | None] = mapped_column(
         Geometry("POINT", 3857, spatial_index=False),
         Computed("ST_Transform(public_point, 3857)", persisted=True),

@@ -58,9 +58,12 @@ def _parent_search_statement(windowed: bool) -> BuiltOnce:
     candidates = (
         select(func.coalesce(ServiceRequest.duplicate_of_id, ServiceRequest.id)
                .label("root_id"), rank.label("rank"), ServiceRequest.id.label("candidate_id"))
-        .where(ServiceRequest.service_id == _SERVICE_ID,
-               # Written out, not a parameter: once psycopg prepares the statement, its
-               # generic plan can still use the index of open requests' locations.
+        # Planned once per connection (definitions.FILING_CATALOG_LOCK_SQL), for any service
+        # and point: `service_id + 0` keeps that plan off the (service, status) index, which
+        # holds every open request of the service (a BitmapAnd of thousands of entries), on
+        # the index of open requests' locations alone, and the status is written out, not a
+        # parameter, so that the partial index applies.
+        .where(ServiceRequest.service_id + 0 == _SERVICE_ID,
                ServiceRequest.status == literal_column("'open'"),
                within_radius(ServiceRequest.location, _LAT, _LONG, _RADIUS_M),
                *([ServiceRequest.requested_at >= _SINCE] if windowed else []))

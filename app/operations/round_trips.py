@@ -145,7 +145,7 @@ def _inserts_together(shape: tuple[tuple[Table, tuple[str, ...]], ...],
 
 
 def insert_together(session: DbSession, rows: Sequence[Base], *touches: Touch,
-                    service_policy: str | None = None) -> None:
+                    service_policy: str | None = None, kept: Base | None = None) -> None:
     """Insert `rows` (new mapped objects, not added to the session) and run `touches` (an
     UPDATE of another row, say) as one statement of data-modifying CTEs: one round trip for
     what a flush sends as one statement per table. The CTEs run in no set order: rows whose
@@ -153,9 +153,10 @@ def insert_together(session: DbSession, rows: Sequence[Base], *touches: Touch,
 
     The rows get their public form first, as every flush gives it (`service_policy` as in
     public_form.store_public_form). Foreign keys between the rows hold: PostgreSQL checks
-    them at the end of the statement. Afterwards the rows whose primary key was set up front
-    belong to the session as stored objects (their unset columns load when read); the others
-    are only rows. No mapper event runs: the rows must not be of a model a process cache
+    them at the end of the statement. Afterwards `kept`, one of the rows with its primary key
+    set up front, belongs to the session as a stored object (its unset columns load when
+    read); the others are only rows (adding each to the session cost a twentieth of a POST's
+    instructions). No mapper event runs: the rows must not be of a model a process cache
     watches (app/process_cache.py)."""
     store_public_forms_of(session, rows, service_policy)
     shape = []
@@ -179,7 +180,6 @@ def insert_together(session: DbSession, rows: Sequence[Base], *touches: Touch,
     with (_transaction_connection(session, together.sql.decode()) as connection,
           psycopg.RawCursor(connection) as cursor):
         cursor.execute(together.sql, together.values(parameters))
-    for row in rows:
-        if inspect(row).mapper.primary_key_from_instance(row)[0] is not None:
-            make_transient_to_detached(row)
-            session.add(row)
+    if kept is not None:
+        make_transient_to_detached(kept)
+        session.add(kept)

@@ -350,5 +350,6 @@ def _submit(session: DbSession, jurisdiction: AnyJurisdiction, form: SubmitForm,
         rows.append(confirmation)
     # The request, its history, reporter and outbox rows and the parent's update: one
     # statement, one round trip.
-    insert_together(session, rows, *touches, service_policy=service.public_location)
+    insert_together(session, rows, *touches, service_policy=service.public_location,
+                    kept=service_request)
     return service_request

@@ -1,13 +1,16 @@
 """The spatial filters must be served by the GiST indexes on location, not by scans."""
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from psycopg.sql import Literal
 from sqlalchemy.dialects import postgresql
 
 from app.open311.params import Paging, list_query
+from app.operations.definitions import filing_catalog_lock
 from app.operations.duplicates import parent_search
 from app.operations.public_form import refresh_public_forms
 from app.reads.filters import Circle, RequestFilters
@@ -74,6 +77,29 @@ def test_parent_search_uses_the_location_gist_index(db_session, services, many_r
     (plan,) = db_session.connection().exec_driver_sql(
         f"EXPLAIN (FORMAT JSON) {sql}", parameters).scalar_one()
     assert plan_index_names(plan) & GIST_INDEXES
+
+
+def test_parent_search_planned_once_per_connection_reads_the_open_location_index(
+        db_session, jurisdiction, services, many_requests):
+    """A filing plans its statements once per connection (its first statement sets
+    plan_cache_mode): that one plan, made for any service and point, must still walk the
+    index of open requests' locations, not every open request of the service."""
+    connection = db_session.connection()
+    connection.exec_driver_sql(*filing_catalog_lock(jurisdiction.id))
+    assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar_one() \
+        == "force_generic_plan"
+    _lock, (sql, parameters) = parent_search(db_session, services["POTHOLE"], 42.04, -87.70,
+                                             datetime.now(UTC))
+    names = list(parameters)
+    connection.exec_driver_sql("PREPARE parent_search AS " + re.sub(
+        r"%\((\w+)\)s", lambda match: f"${names.index(match.group(1)) + 1}", sql))
+    driver = connection.connection.driver_connection
+    values = ", ".join(Literal(parameters[name]).as_string(driver) for name in names)
+    (plan,) = connection.exec_driver_sql(
+        f"EXPLAIN (FORMAT JSON) EXECUTE parent_search({values})").scalar_one()
+    connection.exec_driver_sql("DEALLOCATE parent_search")
+    assert plan_index_names(plan) == {"ix_service_requests_open_location",
+                                      "pk_service_requests"}
 
 
 def test_nearby_check_reads_the_index_of_open_published_points(db_session, jurisdiction,
