@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import bindparam, func, select
 
 from app.extensions import db as flask_db
-from app.models import Service
 from app.maps.ogc import bbox_plan
+from app.models import Service
 from app.reads.statements import BuiltOnce, read_value
 
 PAGES = [
