@@ -44,12 +44,17 @@ def _has_nul(value: Any) -> bool:
 
 def refuse_nul_bytes() -> None:
     """400 (in the surface's format) when any part of the request carries a NUL character."""
-    parts: list[Any] = [request.path, *request.args.keys(), *request.args.values()]
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        parts += [*request.form.keys(), *request.form.values()]
-    if request.is_json:
-        parts.append(request.get_json(silent=True))
-    if any(_has_nul(part) for part in parts):
+    args = request.args
+    # One search over the path and the query's texts (the pattern matches single characters).
+    found = _UNSTORABLE.search("".join([request.path, *args.keys(), *args.values()]))
+    parts: list[Any] = []
+    # Without a Content-Type there is no form or JSON to read (most GETs): no header parsed.
+    if found is None and request.environ.get("CONTENT_TYPE"):
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            parts += [*request.form.keys(), *request.form.values()]
+        if request.is_json:
+            parts.append(request.get_json(silent=True))
+    if found is not None or any(_has_nul(part) for part in parts):
         raise BadRequest("the request contains a NUL character or a lone surrogate (\\ud800-"
                          "\\udfff), which is not allowed")
 
