@@ -41,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 from common import ROOT, flask_command
@@ -413,17 +413,35 @@ def ensure_tipg() -> Path:
     return python
 
 
+# tipg's own database role, whose statements PostgreSQL plans once per connection. tipg's
+# driver (asyncpg) prepares them, and left to plan_cache_mode = auto PostgreSQL either settled
+# on the generic plan or planned every bbox anew, run by run: tipg made 330 to 384 req/s in
+# three runs and 176 in the fourth (bench/notes.md). Pinned to its faster mode, as our pages'
+# plans are (app/reads/statements.py).
+TIPG_ROLE = "bench_tipg"
+
+
+def as_role(url: str, role: str) -> str:
+    """`url` with `role` as its user (no password: the bench server trusts local clients)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}"))
+
+
 def start_tipg() -> tuple[subprocess.Popen, str]:
     """tipg under uvicorn with as many workers as gunicorn, serving the requests view."""
     python = ensure_tipg()
     with psycopg.connect(psql_url(DATABASE), autocommit=True) as connection:
         connection.execute(f"DROP VIEW IF EXISTS {TIPG_VIEW}")
         connection.execute(TIPG_VIEW_SQL)
+        if connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                              (TIPG_ROLE,)).fetchone() is None:
+            connection.execute(f"CREATE ROLE {TIPG_ROLE} LOGIN SUPERUSER")
+        connection.execute(f"ALTER ROLE {TIPG_ROLE} SET plan_cache_mode = force_generic_plan")
     version = subprocess.run(  # noqa: S603
         [str(python), "-c", "import tipg; print(tipg.__version__)"],
         check=True, capture_output=True, text=True).stdout.strip()
     environment = {
-        **os.environ, "DATABASE_URL": psql_url(DATABASE),
+        **os.environ, "DATABASE_URL": as_role(psql_url(DATABASE), TIPG_ROLE),
         "TIPG_DB_TABLES": f'["{TIPG_COLLECTION}"]',
         "TIPG_DB_FUNCTIONS": "[]",  # only the view: no PostGIS functions as collections
         # Extents over millions of rows at start-up are not what is measured.
