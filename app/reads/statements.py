@@ -71,7 +71,9 @@ def fixed_parameters(compiled: Compiled) -> dict[str, Any]:
 #   need their own plan (a bbox over the whole city, where the small bbox's plan reads every
 #   point in it to sort them by id: 5 s instead of 0.2).
 PlanChoice = Literal["cached", "generic", "custom"]
-_GENERIC_PLAN_SQL = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
+# "generic" for the statements after it in the same transaction (a filing's take it too:
+# operations/definitions.py).
+FORCE_GENERIC_PLAN = "set_config('plan_cache_mode', 'force_generic_plan', true)"
 
 
 def read_value(session: DbSession, statement: Executable | BuiltOnce,
@@ -118,7 +120,7 @@ def _driver_row(engine: Engine, sql: str, parameters: dict[str, Any],
                     # statement after it and ends with it, on this connection as behind a
                     # transaction-pooling PgBouncer.
                     with connection.pipeline():
-                        connection.execute(_GENERIC_PLAN_SQL)
+                        connection.execute(f"SELECT {FORCE_GENERIC_PLAN}")
                         cursor = connection.execute(sql, parameters)
                     return cursor.fetchone()
                 return connection.execute(sql, parameters).fetchone()
