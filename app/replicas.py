@@ -320,6 +320,21 @@ def _watch_engine(engine: Engine, on_failure: Callable[[BaseException], None]) -
     sa.event.listen(engine, "handle_error", handle_error)
 
 
+def driver_connection(engine: Engine) -> PoolProxiedConnection:
+    """A pooled connection of `engine` for statements sent to psycopg directly; a refused
+    connection is raised and reported as SQLAlchemy's Engine.connect() would (an
+    OperationalError, the engine reported down), so that it is answered 503, not 500."""
+    try:
+        return engine.raw_connection()
+    except psycopg.Error as error:
+        on_failure = _failure_watchers.get(engine)
+        if on_failure is not None:
+            on_failure(error)
+        raise DBAPIError.instance(None, None, error, psycopg.Error,
+                                  connection_invalidated=True,
+                                  dialect=engine.dialect) from error
+
+
 @contextmanager
 def driver_errors_raised_as_sqlalchemy(
         engine: Engine, pooled: PoolProxiedConnection, sql: str,

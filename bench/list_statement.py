@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app import create_app
 from app.extensions import db
 from app.lookups import resolve_city
-from app.open311 import params, render
+from app.open311 import params
 from app.reads.projection import city_zone
 
 
@@ -31,12 +31,15 @@ def list_statement() -> dict:
         now = datetime.now(UTC)
         jurisdiction = resolve_city(db.session, None)
         filters, paging = params.request_filters(db.session, jurisdiction, {})
-        query = render.document_query(params.list_query(jurisdiction, filters, paging), "json")
-        compiled = query.compile(dialect=db.engine.dialect)
-        parameters = {**compiled.params, **city_zone(jurisdiction.timezone)}
+        window_page = params.window_page(jurisdiction, filters, paging, "json")
+        if window_page is None:
+            raise SystemExit("the default page is no longer the window page built once")
+        statement, window_parameters = window_page
+        sql, fixed = statement.driver_sql(db.engine.dialect)
+        parameters = {**fixed, **window_parameters, **city_zone(jurisdiction.timezone)}
     window = {name: round((value - now).total_seconds()) for name, value in parameters.items()
               if isinstance(value, datetime)}
-    return {"sql": compiled.string, "window": window,
+    return {"sql": sql, "window": window,
             "parameters": {k: v for k, v in parameters.items() if k not in window}}
 
 

@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -474,6 +475,32 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds of every PostgreSQL process (the backends of every peer's pool, the
+    checkpointer, autovacuum), by pid."""
+    pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    used = {}
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "postgres":
+                used[pid] = cpu_seconds([pid])
+        except OSError:  # ended between the listing and the read
+            continue
+    return used
+
+
+def postgres_cpu_since(before: dict[int, float]) -> float:
+    """CPU seconds PostgreSQL's processes used since `before` (a process started since counts
+    from zero; one that ended since is lost, which a pooled server's backends do not)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in postgres_cpu().items())
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's waited-for children (wrk, once it has ended)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of one process, from /proc (VmRSS)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -621,13 +648,14 @@ def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | N
     command = wrk_command(script, target.port)
     load_average = os.getloadavg()[0]
     recorders = profiler(case, server) if target.peer == "project" else []
-    # The server's own CPU per request: a figure that a machine shared with other work
-    # disturbs far less than req/s (PostgreSQL's share is not in it).
+    # Where the two cores went, per request: the server's workers, PostgreSQL and wrk itself.
+    # A machine shared with other work disturbs these far less than req/s.
     workers = worker_pids(server) if server is not None else []
-    cpu_before = cpu_seconds(workers)
+    cpu_before, postgres_before, wrk_before = cpu_seconds(workers), postgres_cpu(), children_cpu()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,  # noqa: S603
                           check=False)
     cpu_used = cpu_seconds(workers) - cpu_before
+    postgres_used, wrk_used = postgres_cpu_since(postgres_before), children_cpu() - wrk_before
     for recorder in recorders:
         recorder.wait(timeout=SECONDS + 60)
     line = next((line for line in done.stdout.splitlines() if line.startswith("BENCH_RESULT ")),
@@ -636,8 +664,6 @@ def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | N
         raise SystemExit(f"wrk gave no result for {case.key} on {target.peer}:\n"
                          f"{done.stdout}\n{done.stderr}")
     figures = json.loads(line.removeprefix("BENCH_RESULT "))
-    statuses = {int(k): v for k, v in figures["statuses"].items()}
-    non_2xx = sum(count for status, count in statuses.items() if not 200 <= status < 300)
     socket_errors = sum(figures["socket_errors"].values())
     seconds = max(figures["duration_us"], 1) / 1e6
     return {
@@ -647,8 +673,9 @@ def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | N
         "p99_ms": figures["p99_us"] / 1000, "max_ms": figures["max_us"] / 1000,
         "bytes_per_response": figures["bytes"] / max(1, figures["requests"]),
         "cpu_ms_per_request": 1000 * cpu_used / max(1, figures["requests"]),
-        "statuses": {str(k): v for k, v in sorted(statuses.items())},
-        "non_2xx": non_2xx, "socket_errors": socket_errors,
+        "postgres_cpu_ms_per_request": 1000 * postgres_used / max(1, figures["requests"]),
+        "wrk_cpu_ms_per_request": 1000 * wrk_used / max(1, figures["requests"]),
+        "non_2xx": figures["non_2xx"], "socket_errors": socket_errors,
     }
 
 
@@ -865,6 +892,16 @@ def verdict(row: dict) -> str:
     return ("met" if met else "not met") + (f" ({errors} peer errors)" if errors else "")
 
 
+def cpu_note(peer: dict) -> str:
+    """The CPU a request took of the workers and, where measured (runs since 2026-12-02 18:00
+    UTC), of PostgreSQL and of wrk."""
+    note = f"workers' CPU {peer['cpu_ms_per_request']:.2f} ms/request"
+    if "postgres_cpu_ms_per_request" in peer:
+        note += (f", PostgreSQL's {peer['postgres_cpu_ms_per_request']:.2f}, "
+                 f"wrk's {peer['wrk_cpu_ms_per_request']:.2f}")
+    return note
+
+
 def ratio(a: float, b: float) -> str:
     """a/b as "1.23x", or a dash when b is nothing to divide by."""
     return f"{a / b:.2f}x" if b else "–"
@@ -900,14 +937,14 @@ def table(rows: list[dict]) -> str:
             if peer["peer"] != "project" and project is not None:
                 notes.append(f"project/{peer['peer']}: {ratio(project['req_s'], peer['req_s'])} "
                              f"req/s, p50 {ratio(project['p50_ms'], peer['p50_ms'])}")
-            if peer["non_2xx"]:
+            if peer.get("statuses"):  # runs before 2026-12-02 18:00 UTC counted each status
                 notes.append("statuses " + ", ".join(f"{k}: {v}" for k, v in
                                                      peer["statuses"].items()))
             if peer["socket_errors"]:
                 notes.append(f"{peer['socket_errors']} socket errors")
             notes.append(f"{peer['bytes_per_response'] / 1000:.1f} kB/response")
             if "cpu_ms_per_request" in peer:
-                notes.append(f"workers' CPU {peer['cpu_ms_per_request']:.2f} ms/request")
+                notes.append(cpu_note(peer))
             lines.append(
                 f"| {row['title']} | {peer['peer']} | {peer['req_s']:.0f} | "
                 f"{peer['p50_ms']:.1f} | {peer['p95_ms']:.1f} | {peer['p99_ms']:.1f} | "
@@ -1071,7 +1108,11 @@ Written by `make bench` (bench/run.py); raw figures in bench/results.json.
 - wrk with bench/wrk/cases.lua: every request drawn at random over the whole city (points
   uniform inside the boundary, ~{2 * BBOX_HALF_M} m bboxes around them, tiles z12 to z16
   holding them), each wrk thread seeded from the run's seed and its number
-- non-2xx: every response counted by status in Lua; any error marks the goal not met
+- non-2xx: wrk's own count of answers outside 2xx and 3xx (no Lua response hook: wrk would
+  copy every body into Lua, 0.6 ms of CPU for each 580 kB list); any error marks the goal
+  not met
+- CPU a request, read from /proc around each wrk run: the server's workers, PostgreSQL's
+  processes (every backend, the checkpointer, autovacuum) and wrk itself
 - peers in the same run: tipg over the view `{TIPG_VIEW}` (the same joins), the floor
   (bench/floor.py: one SQL statement builds the JSON, bare Flask + psycopg under the same
   gunicorn settings; for the Open311 list the project's own statement), and PostgreSQL alone

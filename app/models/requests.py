@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -121,6 +122,12 @@ class ServiceRequest(Base):
     public_listed: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     public_attributes: Mapped[dict[str, Any]] = mapped_column(
         JSONB, server_default=text("'{}'::jsonb"))
+    # The request's GeoReport v2 JSON entry, rendered from the columns above (and its service's
+    # and department's names, its city's zone) by migration 2100's trigger on every write:
+    # a page of GET requests.json aggregates these (app/open311/render.py). Never loaded with
+    # the object.
+    open311_entry: Mapped[str] = mapped_column(Text, server_default=FetchedValue(),
+                                               server_onupdate=FetchedValue(), deferred=True)
     # Full-text search runs over the masked text only: searching for an email or a phone
     # number must not find the request whose output masks it.
     search_vector: Mapped[Any] = mapped_column(

@@ -85,7 +85,12 @@ def nearest_first(query: Select, lat: float, long: float) -> Select:
 
 def offset_page(query: Select, page: int, page_size: int) -> Select:
     """Page `page` (from 1) of `page_size` rows of an ordered query."""
-    return query.limit(page_size).offset((max(page, 1) - 1) * page_size)
+    return query.limit(page_size).offset(page_offset(page, page_size))
+
+
+def page_offset(page: int, page_size: int) -> int:
+    """How many rows precede page `page` (from 1)."""
+    return (max(page, 1) - 1) * page_size
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import scoped_session
 from sqlalchemy.sql.compiler import Compiled
 
 from app.db import DbSession
-from app.replicas import driver_errors_raised_as_sqlalchemy
+from app.replicas import driver_connection, driver_errors_raised_as_sqlalchemy
 
 
 class BuiltOnce:
@@ -107,7 +107,7 @@ def _driver_row(engine: Engine, sql: str, parameters: dict[str, Any],
     """The first row of `sql`, sent by psycopg itself on a pooled connection in autocommit
     mode: SQLAlchemy's connection and execution context around a statement built once cost
     a seventh of the nearby check's instructions (callgrind, issue 12)."""
-    pooled = engine.raw_connection()
+    pooled = driver_connection(engine)
     try:
         connection = cast(psycopg.Connection, pooled.driver_connection)
         with driver_errors_raised_as_sqlalchemy(engine, pooled, sql):
