@@ -17,6 +17,7 @@ what its layers cost. Run by bench/run.py under gunicorn with the project's sett
 
 import json
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -82,7 +83,9 @@ WHERE r.service_id = rule.id AND r.status = 'open'
 """
 
 
-# The project's list statement: {"sql", "parameters", "window"} (bench/list_statement.py).
+# The project's list statement: {"sql", "parameters", "window", "generic_plan"}
+# (bench/list_statement.py).
+_PIPELINE_LOCK = threading.Lock()
 LIST_STATEMENT = (json.loads(Path(os.environ["FLOOR_LIST_STATEMENT"]).read_text())
                   if os.environ.get("FLOOR_LIST_STATEMENT") else None)
 
@@ -148,7 +151,17 @@ def open311_list() -> Response:
     parameters = {**LIST_STATEMENT["parameters"],
                   **{name: now + timedelta(seconds=seconds)
                      for name, seconds in LIST_STATEMENT["window"].items()}}
-    _, entries = connection().execute(LIST_STATEMENT["sql"], parameters).fetchone()
+    database = connection()
+    if LIST_STATEMENT.get("generic_plan"):
+        # Planned once per connection, as the project plans it (app/reads/statements.py). The
+        # worker's threads share the connection, and a pipeline may not be entered by two at
+        # once; each statement waited for the connection anyway.
+        with _PIPELINE_LOCK, database.pipeline():
+            database.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
+            cursor = database.execute(LIST_STATEMENT["sql"], parameters)
+            _, entries = cursor.fetchone()
+    else:
+        _, entries = database.execute(LIST_STATEMENT["sql"], parameters).fetchone()
     return Response(b"[" + (entries or "").encode() + b"]",
                     content_type="application/json; charset=utf-8")
 
