@@ -196,11 +196,14 @@ NUMBER_MATCHED_CAP = 10_000
 
 def _links(collection_id: str, limit: int, offset: int) -> tuple[str, str]:
     """The page's links as JSON text: without and with the next page's."""
-    here = f"{base_url()}/ogc/collections/{collection_id}/items"
-    query = request.args.to_dict(flat=False)
+    # The query's other parameters encoded once, the offset after them (encoding the whole
+    # query for each link cost a twentieth of a page's Python: cProfile, issue 12).
+    kept = urlencode([(name, value) for name, value in request.args.items(multi=True)
+                      if name != "offset"])
+    here = f"{base_url()}/ogc/collections/{collection_id}/items?{kept}{'&' if kept else ''}"
 
     def at(new_offset: int) -> str:
-        return f"{here}?{urlencode({**query, 'offset': [new_offset]}, doseq=True)}"
+        return f"{here}offset={new_offset}"
 
     links = [
         link(at(offset), "self", GEOJSON, "This page"),
