@@ -76,8 +76,9 @@ def init_ratelimits(app: Flask) -> Limiter | None:
     )
     limiter.init_app(app)
     limited: set[tuple[str, str]] = set()
-    # Every other request skips the limiter at once: its check of an unlimited request cost
-    # a seventh of the nearby check's Python (cProfile, issue 12).
+    # Every other request skips the limiter's check at once: its check of an unlimited
+    # request cost a sixth of the nearby check's instructions (2.11 M a request, 1.77 M
+    # without; callgrind, issue 12).
     limiter.request_filter(lambda: (request.endpoint, request.method) not in limited)
     per_address = limiter.limit(_config_limit("RATELIMIT_POST_PER_ADDRESS"), methods=["POST"],
                                 error_message=ERROR_MESSAGE)
