@@ -8,6 +8,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The rate limits a city would set for this much traffic from one address and one key: the
+# limiter runs and counts (in Redis, as in production) but never refuses the harness.
+LOAD_RATE_LIMITS = {
+    "RATELIMIT_POST_PER_ADDRESS": "1000000/minute",
+    "RATELIMIT_POST_PER_KEY": "1000000/hour",
+    "RATELIMIT_EXPORTS_PER_ADDRESS": "1000000/minute",
+}
 LAT, LONG = 42.0470, -87.6830  # downtown of the demo city (app/operations/demo.py)
 
 

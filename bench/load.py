@@ -24,7 +24,7 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 import psycopg
-from common import LAT, LONG, ROOT, downtown_tile, flask_command, sqlalchemy_url
+from common import LAT, LOAD_RATE_LIMITS, LONG, ROOT, downtown_tile, flask_command, sqlalchemy_url
 
 SERVER = os.environ.get("LOAD_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
 DATABASE = os.environ.get("LOAD_DATABASE", "open311_load")
@@ -46,8 +46,7 @@ def tile(z: int) -> str:
 def env(database: str) -> dict[str, str]:
     """The app's environment for the load database."""
     return {**os.environ, "DATABASE_URL": sqlalchemy_url(f"{SERVER}/{database}"),
-        "RATELIMIT_POST_PER_ADDRESS": "1000000/minute", "RATELIMIT_POST_PER_KEY": "1000000/hour",
-        "RATELIMIT_EXPORTS_PER_ADDRESS": "1000000/minute", "WEB_CONCURRENCY": str(WORKERS)}
+            **LOAD_RATE_LIMITS, "WEB_CONCURRENCY": str(WORKERS)}
 
 
 def flask(*arguments: str) -> str:

@@ -45,7 +45,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
-from common import ROOT, flask_command
+from common import LOAD_RATE_LIMITS, ROOT, flask_command
 from common import sqlalchemy_url as to_sqlalchemy_url
 
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432")
@@ -386,9 +386,11 @@ def gunicorn(app: str, port: int, workers: int, *, log: str, environment: dict,
 
 
 def project_environment() -> dict:
-    # Rate limits off: the bench measures the server's capacity from one client address, which
-    # the per-address POST limit would cut to 60 a minute (the limiter has its own tests).
-    return {"DATABASE_URL": to_sqlalchemy_url(psql_url(DATABASE)), "RATELIMIT_ENABLED": "false"}
+    # Rate limits on, counted in Redis as production has them (docs/operations.md), with
+    # ceilings no run reaches: the bench sends everything from one address and one key.
+    return {"DATABASE_URL": to_sqlalchemy_url(psql_url(DATABASE)), **LOAD_RATE_LIMITS,
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "RATELIMIT_KEY_PREFIX": "open311-bench"}
 
 
 def start_project(port: int = PORT, workers: int = WORKERS) -> subprocess.Popen:
@@ -1132,6 +1134,8 @@ Written by `make bench` (bench/run.py); raw figures in bench/results.json.
   through psycopg, one client ({SQL_RUNS} runs; EXPLAIN ANALYZE for the staff queue); for the
   Open311 list also the same query under wrk's load (pgbench, as many clients as wrk's
   connections, prepared)
+- the project as production runs it: rate limits on, counted in Redis, with ceilings the
+  run never reaches (runs before 2026-12-07 had them off)
 - export: a fresh gunicorn with one worker; its VmRSS from /proc every 20 ms while a client
   reads the whole CSV
 
@@ -1141,7 +1145,7 @@ Written by `make bench` (bench/run.py); raw figures in bench/results.json.
 make bench                         # BENCH_REQUESTS=1000000, database open311_bench
 make bench-5m                      # BENCH_REQUESTS=5000000, database open311_bench_5m
 # environment: BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_CASES, BENCH_SEED,
-# BENCH_REQUESTS, BENCH_DATABASE, BENCH_CITY (large | small), BENCH_TIPG=0,
+# BENCH_REQUESTS, BENCH_DATABASE, BENCH_CITY (large | small), BENCH_TIPG=0, BENCH_REDIS_URL,
 # BENCH_PROFILE=1 BENCH_PROFILE_CASE=<case> (py-spy flame graphs into bench/out/)
 # what run.py ran (each script: the case's settings, then bench/wrk/cases.lua):
 {commands}
