@@ -24,6 +24,8 @@ from app.security import hash_secret
 # Endpoints whose POST files something; every other POST is limited per address only.
 CREDENTIAL_POSTS = ("open311.ServiceRequests",)
 EXPORTS = ("public.RequestExports",)
+# The methods the POST limits count; the request filter skips the check for every other one.
+LIMITED_WRITES = ["POST"]
 ERROR_MESSAGE = "Too many requests: the rate limit was reached; retry after Retry-After seconds"
 
 
@@ -80,10 +82,10 @@ def init_ratelimits(app: Flask) -> Limiter | None:
     # request cost a sixth of the nearby check's instructions (2.11 M a request, 1.77 M
     # without; callgrind, issue 12).
     limiter.request_filter(lambda: (request.endpoint, request.method) not in limited)
-    per_address = limiter.limit(_config_limit("RATELIMIT_POST_PER_ADDRESS"), methods=["POST"],
-                                error_message=ERROR_MESSAGE)
+    per_address = limiter.limit(_config_limit("RATELIMIT_POST_PER_ADDRESS"),
+                                methods=LIMITED_WRITES, error_message=ERROR_MESSAGE)
     per_credential = limiter.limit(_per_credential_limit, key_func=_credential_key,
-                                   methods=["POST"], error_message=ERROR_MESSAGE,
+                                   methods=LIMITED_WRITES, error_message=ERROR_MESSAGE,
                                    exempt_when=lambda: _credential() is None)
     exports = limiter.limit(_config_limit("RATELIMIT_EXPORTS_PER_ADDRESS"),
                             error_message=ERROR_MESSAGE)
@@ -96,7 +98,7 @@ def init_ratelimits(app: Flask) -> Limiter | None:
             limited.update((rule.endpoint, method) for method in rule.methods or ())
         elif "POST" in (rule.methods or ()):
             view = per_address(view)
-            limited.add((rule.endpoint, "POST"))
+            limited.update((rule.endpoint, method) for method in LIMITED_WRITES)
             if rule.endpoint in CREDENTIAL_POSTS or rule.endpoint.startswith("staff."):
                 view = per_credential(view)
         else:
