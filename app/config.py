@@ -75,8 +75,9 @@ class Config:
         self.MAIL_FROM = env.get("MAIL_FROM", "311@localhost")
         self.REDIS_URL = env.get("REDIS_URL", "")
         self.SECRET_KEY = env.get("SECRET_KEY", "dev-only-not-secret")
-        # Rate limits (app/ratelimits.py): flask-limiter strings, "" switches one off. Counters
-        # go to Redis when REDIS_URL is set, so that every worker and host shares them.
+        # Rate limits (app/ratelimits.py): strings of the `limits` library, "" switches one
+        # off. Counters go to Redis when REDIS_URL is set, so that every worker and host
+        # shares them.
         self.RATELIMIT_ENABLED = env.get("RATELIMIT_ENABLED", "true").lower() != "false"
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI",
                                              self.REDIS_URL or "memory://")

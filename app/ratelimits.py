@@ -2,35 +2,50 @@
 
 Every POST is limited per client address and per credential (an Open311 api_key, whose
 `quota_per_hour` overrides the default, or a staff bearer token); public exports are limited per
-address, since one export can read the whole table. Limits are flask-limiter strings in the
-config ("60/minute", several joined by ";"); an empty string switches one off. Counters live in
-Redis when REDIS_URL is set (shared by every gunicorn worker and host), else in process memory;
-while Redis is unreachable each process counts in its own memory.
-A 429 is rendered by app.errors in the surface's own format; flask-limiter adds Retry-After and
-the X-RateLimit-Limit/-Remaining/-Reset headers to every limited response.
+address, since one export can read the whole table. Limits are strings in the notation of the
+`limits` library ("60/minute", several joined by ";"); an empty string switches one off.
+Counters are fixed windows kept by `limits`' storage: in Redis when REDIS_URL is set (shared by
+every gunicorn worker and host), else in process memory; while Redis fails, each process counts
+in its own memory and asks Redis again after STORAGE_RETRY_SECONDS.
+
+Only the limited views are wrapped: every other request runs no limiter code at all. A limited
+response carries X-RateLimit-Limit/-Remaining/-Reset of its binding limit; over a limit, the
+answer is a 429 rendered by app.errors in the surface's own format, with Retry-After.
 """
 
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache, wraps
 from typing import Any
 
-from flask import Flask, current_app, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, current_app, make_response, request
+from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage, storage_from_string
 
+from app.exceptions import TooManyRequests
 from app.extensions import db
 from app.operations.access import find_api_key
 from app.security import hash_secret
+from app.web_addresses import client_address
+
+log = logging.getLogger(__name__)
 
 # Endpoints whose POST files something; every other POST is limited per address only.
 CREDENTIAL_POSTS = ("open311.ServiceRequests",)
 EXPORTS = ("public.RequestExports",)
-# The methods the POST limits count; the request filter skips the check for every other one.
-LIMITED_WRITES = ["POST"]
 ERROR_MESSAGE = "Too many requests: the rate limit was reached; retry after Retry-After seconds"
+# While Redis fails, each process counts in its own memory for this long before asking again.
+STORAGE_RETRY_SECONDS = 5.0
+# A Redis that stops answering must not hold the requests it only counts.
+REDIS_TIMEOUT_SECONDS = 0.5
 
 
 def _credential() -> str | None:
-    """The api_key (form or query) or the staff bearer token of this request."""
+    """The api_key (form or query) or the staff bearer token of this request, as a digest:
+    only the digest reaches the counter store (a clear key in Redis would be a leaked key)."""
     api_key = request.values.get("api_key")
     if api_key:
         return "key:" + hash_secret(api_key)
@@ -38,11 +53,6 @@ def _credential() -> str | None:
     if authorization.lower().startswith("bearer ") and authorization[7:].strip():
         return "staff:" + hash_secret(authorization[7:].strip())
     return None
-
-
-def _credential_key() -> str:
-    # Only the digest reaches the counter store: a clear key in Redis would be a leaked key.
-    return _credential() or "anonymous"
 
 
 def _per_credential_limit() -> str:
@@ -60,49 +70,175 @@ def _config_limit(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
-def init_ratelimits(app: Flask) -> Limiter | None:
-    """Attach a limiter to `app` and decorate the limited endpoints (after blueprints)."""
+@lru_cache(maxsize=128)
+def _parsed(text: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(text)) if text.strip() else ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One limit of a view: the requests it counts (`methods`, None for all), its limits text,
+    and whose counter a request goes to (None: the rule does not apply to this request)."""
+
+    name: str
+    limits: Callable[[], str]
+    counted_as: Callable[[], str | None]
+    methods: frozenset[str] | None = None
+
+
+PER_ADDRESS = Rule("address", _config_limit("RATELIMIT_POST_PER_ADDRESS"), client_address,
+                   frozenset({"POST"}))
+PER_CREDENTIAL = Rule("credential", _per_credential_limit, _credential, frozenset({"POST"}))
+EXPORTS_PER_ADDRESS = Rule("export", _config_limit("RATELIMIT_EXPORTS_PER_ADDRESS"),
+                           client_address)
+
+
+@dataclass
+class Window:
+    """One limit's counter after this request's hit."""
+
+    item: RateLimitItem
+    key: str
+    count: int
+    storage: Storage
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.item.amount - self.count)
+
+    @property
+    def breached(self) -> bool:
+        return self.count > self.item.amount
+
+    def reset_at(self) -> float:
+        """When the window ends (epoch seconds): one more read of the store, so only the
+        binding window's is asked."""
+        return self.storage.get_expiry(self.key)
+
+
+class Counters:
+    """Fixed-window counters in the configured store, or in this process's memory while that
+    store fails."""
+
+    def __init__(self, storage_uri: str, prefix: str) -> None:
+        self.prefix = prefix
+        self._local: MemoryStorage | None = None
+        self.shared: Storage | None = None
+        if not storage_uri.startswith("memory://"):
+            options: dict[str, Any] = {}
+            if storage_uri.startswith(("redis", "rediss", "valkey")):
+                options = {"socket_timeout": REDIS_TIMEOUT_SECONDS,
+                           "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
+            shared = storage_from_string(storage_uri, wrap_exceptions=True, **options)
+            if not isinstance(shared, Storage):
+                raise ValueError(f"RATELIMIT_STORAGE_URI {storage_uri!r} names an asyncio "
+                                 "store; this server counts with a synchronous one")
+            self.shared = shared
+        self.shared_down_until = 0.0
+
+    @property
+    def local(self) -> MemoryStorage:
+        # Made when first needed: a MemoryStorage starts a timer thread.
+        if self._local is None:
+            self._local = MemoryStorage()
+        return self._local
+
+    def _storage(self) -> Storage:
+        if self.shared is not None and time.monotonic() >= self.shared_down_until:
+            return self.shared
+        return self.local
+
+    def hit(self, items: Iterable[RateLimitItem], *identifiers: str) -> list[Window]:
+        """Count this request in every window of `items`."""
+        storage = self._storage()
+        try:
+            return self._hit(storage, items, identifiers)
+        except StorageError as error:
+            if storage is self.local:
+                raise
+            # Counted alone per process meanwhile: limits per process, not per cluster.
+            log.warning("rate-limit store unreachable (%s); counting in process memory for "
+                        "%.0f s", error, STORAGE_RETRY_SECONDS)
+            self.shared_down_until = time.monotonic() + STORAGE_RETRY_SECONDS
+            return self._hit(self.local, items, identifiers)
+
+    def _hit(self, storage: Storage, items: Iterable[RateLimitItem],
+             identifiers: tuple[str, ...]) -> list[Window]:
+        windows = []
+        for item in items:
+            key = item.key_for(self.prefix, *identifiers)
+            windows.append(Window(item, key, storage.incr(key, item.get_expiry()), storage))
+        return windows
+
+    def reset_at(self, window: Window) -> float:
+        try:
+            return window.reset_at()
+        except StorageError:
+            # The store failed after counting: the window's full length is a safe hint.
+            return time.time() + window.item.get_expiry()
+
+
+def _binding(windows: list[Window]) -> Window:
+    """The window whose figures the client should see: of those breached, the one ending
+    last (retrying sooner would be refused); otherwise the one with the fewest left."""
+    breached = [w for w in windows if w.breached]
+    if breached:
+        return max(breached, key=lambda w: w.item.get_expiry())
+    return min(windows, key=lambda w: (w.remaining, w.item.get_expiry()))
+
+
+def _limited(view: Callable[..., Any], rules: tuple[Rule, ...], endpoint: str,
+             counters: Counters) -> Callable[..., Any]:
+    @wraps(view)
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        windows: list[Window] = []
+        for rule in rules:
+            if rule.methods is not None and request.method not in rule.methods:
+                continue
+            items = _parsed(rule.limits())
+            counted_as = rule.counted_as() if items else None
+            if counted_as is not None:
+                windows += counters.hit(items, rule.name, endpoint, counted_as)
+        if not windows:
+            return view(*args, **kwargs)
+        binding = _binding(windows)
+        reset_at = counters.reset_at(binding)
+        headers = {"X-RateLimit-Limit": str(binding.item.amount),
+                   "X-RateLimit-Remaining": str(binding.remaining),
+                   "X-RateLimit-Reset": str(int(reset_at) + 1)}
+        if binding.breached:
+            log.info("rate limit %s reached at %s", binding.item, endpoint)
+            retry_after = max(0, int(reset_at - time.time()) + 1)
+            raise TooManyRequests(ERROR_MESSAGE,
+                                  headers={**headers, "Retry-After": str(retry_after)})
+        response = make_response(view(*args, **kwargs))
+        response.headers.extend(headers)
+        return response
+
+    return counted
+
+
+def _rules_of(endpoint: str, methods: Iterable[str]) -> tuple[Rule, ...]:
+    if endpoint in EXPORTS:
+        return (EXPORTS_PER_ADDRESS,)
+    if "POST" not in methods:
+        return ()
+    if endpoint in CREDENTIAL_POSTS or endpoint.startswith("staff."):
+        return (PER_ADDRESS, PER_CREDENTIAL)
+    return (PER_ADDRESS,)
+
+
+def init_ratelimits(app: Flask) -> Counters | None:
+    """Wrap the limited endpoints' views (after the blueprints are registered)."""
     if not app.config["RATELIMIT_ENABLED"]:
         return None
-    limiter = Limiter(
-        get_remote_address,
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
-        headers_enabled=True,
-        strategy="fixed-window",
-        # Redis down must not fail the requests it only counts: each process counts in its
-        # own memory meanwhile (limits per process, not per cluster) and goes back to Redis
-        # when it answers again; errors beyond that are logged and the request passes.
-        in_memory_fallback_enabled=True,
-        swallow_errors=True,
-    )
-    limiter.init_app(app)
-    limited: set[tuple[str, str]] = set()
-    # Every other request skips the limiter's check at once: its check of an unlimited
-    # request cost a sixth of the nearby check's instructions (2.11 M a request, 1.77 M
-    # without; callgrind, issue 12).
-    limiter.request_filter(lambda: (request.endpoint, request.method) not in limited)
-    per_address = limiter.limit(_config_limit("RATELIMIT_POST_PER_ADDRESS"),
-                                methods=LIMITED_WRITES, error_message=ERROR_MESSAGE)
-    per_credential = limiter.limit(_per_credential_limit, key_func=_credential_key,
-                                   methods=LIMITED_WRITES, error_message=ERROR_MESSAGE,
-                                   exempt_when=lambda: _credential() is None)
-    exports = limiter.limit(_config_limit("RATELIMIT_EXPORTS_PER_ADDRESS"),
-                            error_message=ERROR_MESSAGE)
-    for rule in app.url_map.iter_rules():
-        view: Any = app.view_functions[rule.endpoint]
-        if getattr(view, "_rate_limited", False):
-            continue  # one endpoint, several rules (e.g. with and without a format)
-        if rule.endpoint in EXPORTS:
-            view = exports(view)
-            limited.update((rule.endpoint, method) for method in rule.methods or ())
-        elif "POST" in (rule.methods or ()):
-            view = per_address(view)
-            limited.update((rule.endpoint, method) for method in LIMITED_WRITES)
-            if rule.endpoint in CREDENTIAL_POSTS or rule.endpoint.startswith("staff."):
-                view = per_credential(view)
-        else:
-            continue
-        view._rate_limited = True
-        app.view_functions[rule.endpoint] = view
-    return limiter
+    counters = Counters(app.config["RATELIMIT_STORAGE_URI"], app.config["RATELIMIT_KEY_PREFIX"])
+    methods_of: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():  # one endpoint may have several rules
+        methods_of.setdefault(rule.endpoint, set()).update(rule.methods or ())
+    for endpoint, methods in methods_of.items():
+        rules = _rules_of(endpoint, methods)
+        if rules:
+            app.view_functions[endpoint] = _limited(app.view_functions[endpoint], rules,
+                                                    endpoint, counters)
+    return counters

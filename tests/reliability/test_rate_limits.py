@@ -52,6 +52,25 @@ def test_gets_are_not_limited_by_the_post_limit(limited_app, db_session, jurisdi
     assert statuses == {200}
 
 
+def test_gets_of_a_post_limited_endpoint_are_neither_counted_nor_labelled(
+        limited_app, db_session, jurisdiction, api_key):
+    client = limited_app(RATELIMIT_POST_PER_ADDRESS="1/minute").test_client()
+    lists = [client.get("/open311/v2/requests.json") for _ in range(3)]
+    assert [r.status_code for r in lists] == [200] * 3
+    assert not any("X-RateLimit-Limit" in r.headers for r in lists)
+    assert client.post("/open311/v2/requests.json", data=pothole(api_key)).status_code == 200
+
+
+def test_headers_show_the_limit_closest_to_refusing(limited_app, db_session, jurisdiction,
+                                                    api_key):
+    client = limited_app(RATELIMIT_POST_PER_ADDRESS="5/minute",
+                         RATELIMIT_POST_PER_KEY="2/minute").test_client()
+    response = client.post("/open311/v2/requests.json", data=pothole(api_key))
+    assert (response.headers["X-RateLimit-Limit"], response.headers["X-RateLimit-Remaining"]) \
+        == ("2", "1")
+    assert "Retry-After" not in response.headers  # only a refusal says when to retry
+
+
 def test_each_address_has_its_own_counter(limited_app, db_session, jurisdiction, api_key):
     client = limited_app(RATELIMIT_POST_PER_ADDRESS="1/minute").test_client()
     for address in ("192.0.2.1", "192.0.2.2"):
