@@ -29,6 +29,7 @@ from app.exceptions import TooManyRequests
 from app.extensions import db
 from app.operations.access import find_api_key
 from app.security import hash_secret
+from app.staff.auth import bearer_token
 from app.web_addresses import client_address
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,8 @@ def _credential() -> str | None:
     api_key = request.values.get("api_key")
     if api_key:
         return "key:" + hash_secret(api_key)
-    authorization = request.headers.get("Authorization", "")
-    if authorization.lower().startswith("bearer ") and authorization[7:].strip():
-        return "staff:" + hash_secret(authorization[7:].strip())
-    return None
+    token = bearer_token()
+    return "staff:" + hash_secret(token) if token is not None else None
 
 
 def _per_credential_limit() -> str:
@@ -100,7 +99,7 @@ class Window:
     item: RateLimitItem
     key: str
     count: int
-    storage: Storage
+    storage: Storage  # where it was counted: Redis, or this process's memory while Redis fails
 
     @property
     def remaining(self) -> int:
@@ -109,11 +108,6 @@ class Window:
     @property
     def breached(self) -> bool:
         return self.count > self.item.amount
-
-    def reset_at(self) -> float:
-        """When the window ends (epoch seconds): one more read of the store, so only the
-        binding window's is asked."""
-        return self.storage.get_expiry(self.key)
 
 
 class Counters:
@@ -126,7 +120,7 @@ class Counters:
         self.shared: Storage | None = None
         if not storage_uri.startswith("memory://"):
             options: dict[str, Any] = {}
-            if storage_uri.startswith(("redis", "rediss", "valkey")):
+            if storage_uri.startswith(("redis", "valkey")):
                 options = {"socket_timeout": REDIS_TIMEOUT_SECONDS,
                            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
             shared = storage_from_string(storage_uri, wrap_exceptions=True, **options)
@@ -153,9 +147,7 @@ class Counters:
         storage = self._storage()
         try:
             return self._hit(storage, items, identifiers)
-        except StorageError as error:
-            if storage is self.local:
-                raise
+        except StorageError as error:  # only the shared store raises it (wrap_exceptions)
             # Counted alone per process meanwhile: limits per process, not per cluster.
             log.warning("rate-limit store unreachable (%s); counting in process memory for "
                         "%.0f s", error, STORAGE_RETRY_SECONDS)
@@ -171,8 +163,10 @@ class Counters:
         return windows
 
     def reset_at(self, window: Window) -> float:
+        """When `window` ends (epoch seconds): one more read of the store, so only the
+        binding window's is asked."""
         try:
-            return window.reset_at()
+            return window.storage.get_expiry(window.key)
         except StorageError:
             # The store failed after counting: the window's full length is a safe hint.
             return time.time() + window.item.get_expiry()

@@ -17,16 +17,24 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="staff"'}
 STAFF_KEY = "open311.staff"
 
 
+def bearer_token() -> str | None:
+    """The token of the request's Authorization: Bearer header, or None."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
 def current_staff() -> StaffUser:
     """The staff member of the Authorization: Bearer header; 401 when missing, unknown or
     revoked."""
     staff = request.environ.get(STAFF_KEY)
     if staff is not None:
         return staff
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token()
+    if token is None:
         raise Unauthorized("an Authorization: Bearer token is required", headers=CHALLENGE)
-    staff = find_staff(db.session, token.strip())
+    staff = find_staff(db.session, token)
     if staff is None:
         raise Unauthorized("the bearer token is unknown or revoked", headers=CHALLENGE)
     request.environ[STAFF_KEY] = staff
