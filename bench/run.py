@@ -22,7 +22,7 @@ bench/results.json; bench/results.md is written from all of them (1M and 5M side
     make bench                                    # 1,000,000 requests, database open311_bench
     make bench-5m                                 # 5,000,000 requests, open311_bench_5m
     BENCH_CASES=ogc_items,tiles BENCH_SECONDS=5 make bench
-    BENCH_PROFILE=1 BENCH_PROFILE_CASE=tiles make bench   # py-spy flame graphs in bench/out/
+    BENCH_PROFILE=tiles make bench                # py-spy of chosen cases (default: unmet goals)
     .venv/bin/python bench/run.py --report        # results.md again from results.json
 """
 
@@ -64,8 +64,10 @@ PORT = int(os.environ.get("BENCH_PORT", "8311"))
 TIPG_PORT = int(os.environ.get("BENCH_TIPG_PORT", "8312"))
 FLOOR_PORT = int(os.environ.get("BENCH_FLOOR_PORT", "8313"))
 EXPORT_PORT = int(os.environ.get("BENCH_EXPORT_PORT", "8314"))
-PROFILE = os.environ.get("BENCH_PROFILE", "0") == "1"
-PROFILE_CASE = os.environ.get("BENCH_PROFILE_CASE", "ogc_items")
+# py-spy on the project's workers, in a pass of its own after a case's measured runs (sampling
+# takes CPU the figures must not lose): by default every case whose goal the run did not meet,
+# so that results.md shows where its time goes; or the cases named (comma-separated); 0: none.
+PROFILE = os.environ.get("BENCH_PROFILE", "unmet")
 SQL_RUNS = int(os.environ.get("BENCH_SQL_RUNS", "30"))
 # Before each measured run, the same case for this long with another seed: a worker's first
 # requests of a kind (imports, caches, a cold index) are not what is measured. Two seconds
@@ -570,13 +572,16 @@ def lua_value(value: object) -> str:
     raise TypeError(f"no Lua literal for {value!r}")
 
 
-def lua_script(case: Case, target: Target, city: dict, seed: int = SEED) -> Path:
-    """bench/out/<case>-<peer>.lua: the configuration, then bench/wrk/cases.lua."""
+def lua_script(case: Case, target: Target, city: dict, seed: int = SEED,
+               purpose: str = "") -> Path:
+    """bench/out/<case>-<peer>[-<purpose>].lua: the configuration, then bench/wrk/cases.lua.
+    The measured run's script has no purpose; a warm-up or a profile pass draws other
+    requests (another seed) from its own file."""
     settings = {"SEED": seed, "CITY": city, "KIND": target.kind, "METHOD": target.method,
                 "PATH": target.path, "HEADERS": target.headers, "BODY": target.body,
                 **target.extra}
     header = "".join(f"{name} = {lua_value(value)}\n" for name, value in settings.items())
-    script = OUT / f"{case.key}-{target.peer}{'' if seed == SEED else '-warmup'}.lua"
+    script = OUT / f"{case.key}-{target.peer}{f'-{purpose}' if purpose else ''}.lua"
     script.write_text(f"-- Written by bench/run.py for case {case.key} on {target.peer}.\n"
                       + header + LUA.read_text())
     return script
@@ -587,23 +592,37 @@ def wrk_command(script: Path, port: int, seconds: int = SECONDS) -> list[str]:
             "--timeout", "30s", "-s", str(script.relative_to(ROOT)), f"http://127.0.0.1:{port}"]
 
 
-def profiler(case: Case, server: subprocess.Popen | None) -> list[subprocess.Popen]:
-    """py-spy on the project's workers during the chosen case: one flame graph (SVG) from
-    the first worker, one speedscope profile from the second."""
-    if not PROFILE or case.key != PROFILE_CASE or server is None:
-        return []
+def profiled(row: dict) -> bool:
+    """Whether BENCH_PROFILE asks for a profile of this measured case."""
+    if PROFILE == "0" or _peer(row, "project") is None:
+        return False
+    if PROFILE == "unmet":
+        return verdict(row).startswith("not met")
+    return row["case"] in PROFILE.split(",")
+
+
+def profile(case: Case, target: Target, city: dict, server: subprocess.Popen) -> dict | None:
+    """py-spy on the project's workers while wrk sends the case's requests again for
+    BENCH_SECONDS: one flame graph (SVG) from the first worker, one speedscope profile from
+    the second, and what that one shows."""
     py_spy = ensure_py_spy()
+    wait_for_quiet_database()
     recorders = []
     for number, (pid, output_format, suffix) in enumerate(zip(
             worker_pids(server), ("flamegraph", "speedscope"), ("svg", "speedscope.json"),
             strict=False), start=1):
         output = OUT / f"profile-{case.key}-{DATABASE}-worker{number}.{suffix}"
-        step(f"py-spy record --pid {pid} -> {output.relative_to(ROOT)}")
+        step(f"  py-spy record --pid {pid} -> {output.relative_to(ROOT)}")
         recorders.append(subprocess.Popen(  # noqa: S603 (the venv's py-spy, fixed arguments)
             [py_spy, "record", "--pid", str(pid), "--duration", str(SECONDS), "--rate", "200",
              "--nonblocking", "--format", output_format, "--output", str(output)],
             stdout=(OUT / "py-spy.log").open("a"), stderr=subprocess.STDOUT))
-    return recorders
+    script = lua_script(case, target, city, seed=SEED + 2, purpose="profile")
+    subprocess.run(wrk_command(script, target.port), cwd=ROOT,  # noqa: S603
+                   capture_output=True, check=False)
+    for recorder in recorders:
+        recorder.wait(timeout=60)
+    return profile_summary(case)
 
 
 def ensure_py_spy() -> str:
@@ -616,9 +635,36 @@ def ensure_py_spy() -> str:
     return str(py_spy)
 
 
+# Where a sample's innermost frame is, by the code it belongs to: a library's frames count for
+# the library even when the project called it (psycopg's are the round trips to PostgreSQL).
+PARTS = (
+    ("the project (app/, geo/, schemas/)", ("app/", "geo/", "schemas/")),
+    ("psycopg: sending statements, waiting for PostgreSQL, reading rows", ("psycopg/",)),
+    ("SQLAlchemy and GeoAlchemy2", ("sqlalchemy/", "geoalchemy2/")),
+    ("Flask, werkzeug, Flask-SQLAlchemy", ("flask/", "werkzeug/", "flask_sqlalchemy/")),
+    ("flask-smorest, webargs, marshmallow", ("flask_smorest/", "webargs/", "marshmallow/")),
+    ("rate limits: limits, redis-py", ("limits/", "redis/")),
+    ("gunicorn (HTTP, sockets, threads)", ("gunicorn/",)),
+    ("shapely", ("shapely/",)),
+)
+
+
+def short_path(path: str) -> str:
+    """A frame's file inside site-packages or the project."""
+    return path.rsplit("site-packages/", maxsplit=1)[-1].replace(f"{ROOT}/", "")
+
+
+def part_of(path: str) -> str:
+    """The PARTS name of a frame's file, else "Python's standard library" or "other"."""
+    for name, prefixes in PARTS:
+        if short_path(path).startswith(prefixes):
+            return name
+    return "Python's standard library" if "/lib/python3" in path else "other"
+
+
 def profile_summary(case: Case) -> dict | None:
-    """What the speedscope profile of the chosen case shows: the frames where the samples
-    are (self time) and the project's own functions by total time."""
+    """What the speedscope profile of a case shows: its samples by part of the code, the
+    frames where they are (self time) and the project's own functions by total time."""
     path = next(iter(OUT.glob(f"profile-{case.key}-{DATABASE}-worker*.speedscope.json")), None)
     if path is None:
         return None
@@ -626,28 +672,34 @@ def profile_summary(case: Case) -> dict | None:
     frames = document["shared"]["frames"]
     own: dict[int, float] = {}
     total: dict[int, float] = {}
+    parts: dict[str, float] = {}
     weight_sum = 0.0
     for profile in document["profiles"]:
         for stack, weight in zip(profile["samples"], profile["weights"], strict=True):
             weight_sum += weight
             if stack:
                 own[stack[-1]] = own.get(stack[-1], 0) + weight
+                part = part_of(frames[stack[-1]].get("file", ""))
+                parts[part] = parts.get(part, 0) + weight
             for frame in set(stack):
                 total[frame] = total.get(frame, 0) + weight
 
     def label(index: int) -> str:
         frame = frames[index]
-        where = frame.get("file", "").split("site-packages/")[-1].replace(f"{ROOT}/", "")
-        return f"{frame['name']} ({where}:{frame.get('line', '')})"
+        return f"{frame['name']} ({short_path(frame.get('file', ''))}:{frame.get('line', '')})"
+
+    def share(weight: float) -> float:
+        return round(100 * weight / weight_sum, 1)
 
     def top(counts: dict[int, float], keep: Callable[[int], bool]) -> list:
         ranked = sorted(counts.items(), key=lambda item: -item[1])
-        return [[round(100 * weight / weight_sum, 1), label(index)]
-                for index, weight in ranked if keep(index)][:12]
+        return [[share(weight), label(index)] for index, weight in ranked if keep(index)][:12]
 
     project = (f"{ROOT}/app/", f"{ROOT}/geo/", f"{ROOT}/schemas/")
-    return {"case": case.key, "files": sorted(p.name for p in OUT.glob(
-                f"profile-{case.key}-{DATABASE}-worker*")),
+    return {"case": case.key, "samples": int(weight_sum), "files": sorted(
+                p.name for p in OUT.glob(f"profile-{case.key}-{DATABASE}-worker*")),
+            "parts": [[share(weight), name]
+                      for name, weight in sorted(parts.items(), key=lambda item: -item[1])],
             "self": top(own, lambda _: True),
             "project": top(total, lambda i: frames[i].get("file", "").startswith(project))}
 
@@ -673,13 +725,12 @@ def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | N
     """One wrk run; its figures."""
     wait_for_quiet_database()
     if WARMUP_SECONDS:
-        warmup = lua_script(case, target, city, seed=SEED + 1)
+        warmup = lua_script(case, target, city, seed=SEED + 1, purpose="warmup")
         subprocess.run(wrk_command(warmup, target.port, WARMUP_SECONDS), cwd=ROOT,  # noqa: S603
                        capture_output=True, check=False)
     script = lua_script(case, target, city)
     command = wrk_command(script, target.port)
     load_average = os.getloadavg()[0]
-    recorders = profiler(case, server) if target.peer == "project" else []
     # Where the two cores went, per request: the server's workers, PostgreSQL and wrk itself.
     # A machine shared with other work disturbs these far less than req/s.
     workers = worker_pids(server) if server is not None else []
@@ -688,8 +739,6 @@ def run_wrk(case: Case, target: Target, city: dict, server: subprocess.Popen | N
                           check=False)
     cpu_used = cpu_seconds(workers) - cpu_before
     postgres_used, wrk_used = postgres_cpu_since(postgres_before), children_cpu() - wrk_before
-    for recorder in recorders:
-        recorder.wait(timeout=SECONDS + 60)
     line = next((line for line in done.stdout.splitlines() if line.startswith("BENCH_RESULT ")),
                 None)
     if line is None:
@@ -841,8 +890,11 @@ def measure(case: Case, context: Context, running: dict[str, subprocess.Popen | 
             continue
         step(f"  {case.key} on {target.peer}")
         row["peers"].append(run_wrk(case, target, context.city, running[target.peer]))
-        if PROFILE and case.key == PROFILE_CASE and target.peer == "project":
-            row["profile"] = profile_summary(case)
+    server = running.get("project")
+    if server is not None and profiled(row):
+        step(f"  profiling {case.key} on the project")
+        project = next(target for target in case.targets if target.peer == "project")
+        row["profile"] = profile(case, project, context.city, server)
     return row
 
 
@@ -1112,10 +1164,14 @@ def write_results(runs: dict) -> None:
     sections = "\n".join(run_section(run) for run in ordered)
     comparison = ""
     if len(ordered) >= 2:
-        comparison = (f"## Growth: {ordered[0]['label']} to {ordered[-1]['label']}\n\n"
-                      f"{growth(ordered[0], ordered[-1])}\n")
+        first, last = ordered[0], ordered[-1]
+        comparison = (f"## Growth: {first['label']} to {last['label']}\n\n"
+                      f"The {first['label']} run of {first['when']} against the {last['label']} "
+                      f"run of {last['when']}: runs of different days may differ in code and "
+                      f"machine as well as in size (their speed probes, above).\n\n"
+                      f"{growth(first, last)}\n")
     profile_note = "\n".join(profile_section(run) for run in ordered) or (
-        "No profile in these runs: `BENCH_PROFILE=1 BENCH_PROFILE_CASE=<case> make bench`.")
+        "No profile in these runs: `BENCH_PROFILE=<case> make bench`.")
     notes = NOTES.read_text().strip() if NOTES.exists() else ""
     commands = "\n".join(sorted({peer["command"] for run in ordered for row in run["cases"]
                                  for peer in row["peers"]}))
@@ -1163,7 +1219,7 @@ make bench                         # BENCH_REQUESTS=1000000, database open311_be
 make bench-5m                      # BENCH_REQUESTS=5000000, database open311_bench_5m
 # environment: BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_THREADS, BENCH_CASES, BENCH_SEED,
 # BENCH_REQUESTS, BENCH_DATABASE, BENCH_CITY (large | small), BENCH_TIPG=0, BENCH_REDIS_URL,
-# BENCH_PROFILE=1 BENCH_PROFILE_CASE=<case> (py-spy flame graphs into bench/out/)
+# BENCH_PROFILE=unmet | <case,...> | 0 (py-spy flame graphs into bench/out/)
 # what run.py ran (each script: the case's settings, then bench/wrk/cases.lua):
 {commands}
 ```
@@ -1181,27 +1237,37 @@ make bench-5m                      # BENCH_REQUESTS=5000000, database open311_be
 
 
 def profile_section(run: dict) -> str:
-    """The profiled case of a run: its files and where its samples are."""
+    """The profiled cases of a run: their files and where their samples are."""
     parts = []
     for row in run["cases"]:
         summary = row.get("profile")
         if not summary:
             continue
-        own = "\n".join(f"| {share}% | {escape(name)} |" for share, name in summary["self"])
-        project = "\n".join(f"| {share}% | {escape(name)} |"
-                             for share, name in summary["project"])
-        parts.append(f"""### {run['label']}, case {summary['case']}
 
-py-spy (200 Hz, non-blocking) on both workers during the measured run: bench/out/
-{', '.join(summary['files'])} (flame graph SVG of one worker, speedscope of the other).
+        def rows(pairs: list) -> str:
+            return "\n".join(f"| {share}% | {escape(name)} |" for share, name in pairs)
 
+        by_part = ""
+        if "parts" in summary:  # runs since 2026-12-07 20:00 UTC
+            by_part = f"""
+| share of samples | innermost frame in |
+|---|---|
+{rows(summary['parts'])}
+"""
+        parts.append(f"""### {run['label']}, case {summary['case']} ({verdict(row)})
+
+py-spy (200 Hz, non-blocking) on both workers while wrk sent the case's requests again, after
+its measured runs: bench/out/{', '.join(summary['files'])} (flame graph SVG of one worker,
+speedscope of the other; the tables are of the speedscope one{
+            f", {summary['samples']} samples" if 'samples' in summary else ''}).
+{by_part}
 | share of samples (self) | frame |
 |---|---|
-{own}
+{rows(summary['self'])}
 
 | share of samples (total) | the project's own function |
 |---|---|
-{project}
+{rows(summary['project'])}
 """)
     return "\n".join(parts)
 
