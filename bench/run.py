@@ -614,8 +614,11 @@ def profile(case: Case, target: Target, city: dict, server: subprocess.Popen) ->
         output = OUT / f"profile-{case.key}-{DATABASE}-worker{number}.{suffix}"
         step(f"  py-spy record --pid {pid} -> {output.relative_to(ROOT)}")
         recorders.append(subprocess.Popen(  # noqa: S603 (the venv's py-spy, fixed arguments)
+            # Only the samples of a thread holding the GIL: Python at work. A thread waiting
+            # (for PostgreSQL, for its next request in gunicorn's pool) holds no GIL, and
+            # py-spy would count such waits as work.
             [py_spy, "record", "--pid", str(pid), "--duration", str(SECONDS), "--rate", "200",
-             "--nonblocking", "--format", output_format, "--output", str(output)],
+             "--nonblocking", "--gil", "--format", output_format, "--output", str(output)],
             stdout=(OUT / "py-spy.log").open("a"), stderr=subprocess.STDOUT))
     script = lua_script(case, target, city, seed=SEED + 2, purpose="profile")
     subprocess.run(wrk_command(script, target.port), cwd=ROOT,  # noqa: S603
@@ -696,7 +699,7 @@ def profile_summary(case: Case) -> dict | None:
         return [[share(weight), label(index)] for index, weight in ranked if keep(index)][:12]
 
     project = (f"{ROOT}/app/", f"{ROOT}/geo/", f"{ROOT}/schemas/")
-    return {"case": case.key, "samples": int(weight_sum), "files": sorted(
+    return {"case": case.key, "seconds": round(weight_sum, 1), "files": sorted(
                 p.name for p in OUT.glob(f"profile-{case.key}-{DATABASE}-worker*")),
             "parts": [[share(weight), name]
                       for name, weight in sorted(parts.items(), key=lambda item: -item[1])],
@@ -1245,21 +1248,27 @@ def profile_section(run: dict) -> str:
             continue
 
         def rows(pairs: list) -> str:
-            return "\n".join(f"| {share}% | {escape(name)} |" for share, name in pairs)
+            return "\n".join(f"| {share}% | {escape(name, quote=False)} |"
+                             for share, name in pairs)
 
-        by_part = ""
-        if "parts" in summary:  # runs since 2026-12-07 20:00 UTC
+        by_part = gil = seconds = ""
+        when = "during the measured run"
+        if "seconds" in summary:  # runs since 2026-12-07 20:10 UTC
+            gil = ", only the samples of a thread holding the GIL: Python at work"
+            seconds = f", {summary['seconds']} s of samples"
+            when = "while wrk sent the case's requests again, after its measured runs"
+        if "parts" in summary:
             by_part = f"""
 | share of samples | innermost frame in |
 |---|---|
 {rows(summary['parts'])}
 """
+        files = ", ".join(summary["files"])
         parts.append(f"""### {run['label']}, case {summary['case']} ({verdict(row)})
 
-py-spy (200 Hz, non-blocking) on both workers while wrk sent the case's requests again, after
-its measured runs: bench/out/{', '.join(summary['files'])} (flame graph SVG of one worker,
-speedscope of the other; the tables are of the speedscope one{
-            f", {summary['samples']} samples" if 'samples' in summary else ''}).
+py-spy (200 Hz, non-blocking{gil}) on both workers {when}: bench/out/{files}
+(flame graph SVG of one worker, speedscope of the other; the tables are of the speedscope
+one{seconds}).
 {by_part}
 | share of samples (self) | frame |
 |---|---|
