@@ -58,9 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
 
-    from app.web_addresses import register_trusted_hosts
+    from app.web_addresses import register_web_addresses
 
-    register_trusted_hosts(app)
+    register_web_addresses(app)
 
     from app import models  # noqa: F401  (register the tables on the metadata)
     from app.extensions import api, db, migrate

@@ -1,5 +1,6 @@
 """Where links point and who is asking: the public base URL of every link, the trusted Host
-list, and the client address that per-client limits count.
+list, and the client address that per-client limits count (behind PROXY_COUNT reverse
+proxies, the one the nearest proxy received from).
 
 Links in emails, feeds and documents come from PUBLIC_BASE_URL. Where it is unset, a link
 falls back to the request's own root, so the Host header must be one the city trusts: Flask
@@ -10,6 +11,7 @@ configured list accepts any host.
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Always trusted: they only ever reach this machine (health checks, `make run`, the bench).
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -22,9 +24,28 @@ def public_base_url() -> str:
 
 
 def client_address() -> str:
-    """The address per-client limits count (the peer; behind a proxy, see
-    docs/reliability.md)."""
+    """The address per-client limits count: the peer, or behind PROXY_COUNT proxies the
+    address the nearest one received from (trust_proxies)."""
     return request.remote_addr or "unknown"
+
+
+def register_web_addresses(app: Flask) -> None:
+    """The hosts this app answers for, and the proxies it trusts for the client's address."""
+    register_trusted_hosts(app)
+    trust_proxies(app)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_COUNT reverse proxies, take the client's address and scheme from the
+    X-Forwarded-For and X-Forwarded-Proto they set (werkzeug's ProxyFix): each proxy appends
+    the address it received from, so the last PROXY_COUNT entries are the proxies' own word
+    and anything before them is whatever the client sent. Without proxies the headers are
+    the client's own and are not read."""
+    hops = app.config["PROXY_COUNT"]
+    if hops < 0:
+        raise ValueError(f"PROXY_COUNT must be 0 or more, not {hops}")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def trusted_hosts(configured: str, public_base_url: str) -> list[str]:

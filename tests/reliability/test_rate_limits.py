@@ -79,6 +79,45 @@ def test_each_address_has_its_own_counter(limited_app, db_session, jurisdiction,
         assert response.status_code == 200
 
 
+PROXY = {"REMOTE_ADDR": "10.0.0.2"}  # a reverse proxy on the city's network
+
+
+def post_through_proxy(client, key: str, forwarded_for: str):
+    return client.post("/open311/v2/requests.json", data=pothole(key), environ_base=PROXY,
+                       headers={"X-Forwarded-For": forwarded_for})
+
+
+def test_behind_a_proxy_each_client_has_its_own_counter(limited_app, db_session, jurisdiction,
+                                                        api_key):
+    client = limited_app(RATELIMIT_POST_PER_ADDRESS="1/minute", PROXY_COUNT=1).test_client()
+    first = [post_through_proxy(client, api_key, address).status_code
+             for address in ("203.0.113.1", "203.0.113.2")]
+    assert first == [200, 200]  # not one bucket for every client behind the proxy
+    assert post_through_proxy(client, api_key, "203.0.113.1").status_code == 429
+
+
+def test_behind_a_proxy_an_address_the_client_wrote_itself_is_not_counted(
+        limited_app, db_session, jurisdiction, api_key):
+    # The proxy appends the address it received from; what comes before is the client's own.
+    client = limited_app(RATELIMIT_POST_PER_ADDRESS="1/minute", PROXY_COUNT=1).test_client()
+    statuses = [post_through_proxy(client, api_key, f"{invented}, 203.0.113.7").status_code
+                for invented in ("198.51.100.1", "198.51.100.2")]
+    assert statuses == [200, 429]
+
+
+def test_without_a_proxy_x_forwarded_for_is_not_read(limited_app, db_session, jurisdiction,
+                                                     api_key):
+    client = limited_app(RATELIMIT_POST_PER_ADDRESS="1/minute").test_client()
+    statuses = [post_through_proxy(client, api_key, f"203.0.113.{n}").status_code
+                for n in (1, 2)]
+    assert statuses == [200, 429]
+
+
+def test_a_negative_proxy_count_is_refused_at_start(limited_app):
+    with pytest.raises(ValueError, match="PROXY_COUNT"):
+        limited_app(PROXY_COUNT=-1)
+
+
 def test_api_key_limit_holds_across_addresses(limited_app, db_session, jurisdiction, api_key):
     client = limited_app(RATELIMIT_POST_PER_KEY="1/minute").test_client()
     client.post("/open311/v2/requests.json", data=pothole(api_key),
