@@ -8,7 +8,8 @@ answers 400 for any other (TRUSTED_HOSTS). Only a development server (debug mode
 configured list accepts any host.
 """
 
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from urllib.parse import quote_plus, urlencode, urlsplit
 
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -21,6 +22,17 @@ def public_base_url() -> str:
     """PUBLIC_BASE_URL, or this request's root (its Host already checked), without a
     trailing slash."""
     return current_app.config["PUBLIC_BASE_URL"] or request.url_root.rstrip("/")
+
+
+def page_link(path: str, parameter: str) -> Callable[[object], str]:
+    """Links to another page of this request's answer: `path` under the public base URL, with
+    this request's query and `parameter` (the offset, the cursor) set to the value given. The
+    query's other parameters, repeats and order kept, are encoded once for every link made;
+    the page's parameter comes last."""
+    kept = urlencode([(name, value) for name, value in request.args.items(multi=True)
+                      if name != parameter])
+    start = f"{public_base_url()}{path}?{kept}{'&' if kept else ''}{quote_plus(parameter)}="
+    return lambda value: start + quote_plus(str(value))
 
 
 def client_address() -> str:

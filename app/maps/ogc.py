@@ -10,9 +10,8 @@ so that it pushes its filters to the server as CQL2 text.
 import json
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 from sqlalchemy import Float, Select, bindparam, func, select
 
@@ -24,7 +23,7 @@ from app.maps.cql import parse_filter
 from app.models import District, Jurisdiction, Service, ServiceRequest
 from app.reads.filters import RequestFilters, TimeRange, conditions, require_known
 from app.reads.statements import BuiltOnce, PlanChoice, read_value
-from app.web_addresses import public_base_url
+from app.web_addresses import page_link, public_base_url
 from geo.features import extent_of, feature_collection, intersects_bbox
 from schemas.maps import FormatArgsSchema, ItemsArgsSchema, RequestItemsArgsSchema
 
@@ -196,15 +195,9 @@ NUMBER_MATCHED_CAP = 10_000
 
 def _links(collection_id: str, limit: int, offset: int) -> tuple[str, str]:
     """The page's links as JSON text: without and with the next page's."""
-    # The query's other parameters encoded once, the offset after them (encoding the whole
-    # query for each link cost a twentieth of a page's Python: cProfile, issue 12).
-    kept = urlencode([(name, value) for name, value in request.args.items(multi=True)
-                      if name != "offset"])
-    here = f"{base_url()}/ogc/collections/{collection_id}/items?{kept}{'&' if kept else ''}"
-
-    def at(new_offset: int) -> str:
-        return f"{here}offset={new_offset}"
-
+    # The query encoded once for every link (encoding it for each link cost a twentieth of a
+    # page's Python: cProfile, issue 12).
+    at = page_link(f"/ogc/collections/{collection_id}/items", "offset")
     links = [
         link(at(offset), "self", GEOJSON, "This page"),
         link(f"{base_url()}/ogc/collections/{collection_id}", "collection", JSON,

@@ -4,7 +4,6 @@ import hashlib
 import json
 from dataclasses import asdict
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, request, stream_with_context
@@ -21,7 +20,7 @@ from app.public import blp, exports, render
 from app.reads import requests as reads
 from app.reads.filters import Circle, RequestFilters, TimeRange, require_known_values
 from app.usage_limits import SUBSCRIPTIONS_PER_CLIENT, within_limit
-from app.web_addresses import client_address, public_base_url
+from app.web_addresses import client_address, page_link, public_base_url
 from schemas.public import (
     FeedArgsSchema,
     JurisdictionArgsSchema,
@@ -171,9 +170,7 @@ class PublicRequests(MethodView):
         }
         if next_cursor is None:
             return document
-        params = request.args.to_dict(flat=False)
-        params["cursor"] = [next_cursor.encode()]
-        document["next"] = f"{public_base_url()}{request.path}?{urlencode(params, doseq=True)}"
+        document["next"] = page_link(request.path, "cursor")(next_cursor.encode())
         return document, 200, {"Link": f'<{document["next"]}>; rel="next"'}
 
 

@@ -1,6 +1,7 @@
 """GET /api/v1/public/requests and /requests/{id}: filters, paging, timeline, errors."""
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from geoalchemy2.elements import WKTElement
@@ -138,6 +139,19 @@ def test_ascending_sort_by_updated(client, make_request):
 def test_next_is_null_on_the_last_page(client, make_request):
     make_request()
     assert client.get(f"{URL}?limit=5").get_json()["next"] is None
+
+
+def test_next_keeps_the_filters_and_replaces_the_cursor(client, make_request):
+    for _ in range(3):
+        make_request()
+    first = client.get(f"{URL}?limit=1&status=open&sort=requested_datetime").get_json()
+    second_url = first["next"]
+    second = client.get(second_url.removeprefix("http://localhost")).get_json()
+    query = parse_qs(urlsplit(second["next"]).query)
+    assert (query["limit"], query["status"], query["sort"]) == (["1"], ["open"],
+                                                               ["requested_datetime"])
+    assert len(query["cursor"]) == 1
+    assert query["cursor"] != parse_qs(urlsplit(second_url).query)["cursor"]
 
 
 def test_next_link_is_also_a_link_header(client, make_request):
