@@ -79,11 +79,6 @@ class Config:
         # off. Counters go to Redis when REDIS_URL is set, so that every worker and host
         # shares them.
         self.RATELIMIT_ENABLED = env.get("RATELIMIT_ENABLED", "true").lower() != "false"
-        # Reverse proxies in front of the app (nginx, a load balancer), each appending the
-        # address it received from to X-Forwarded-For and setting X-Forwarded-Proto: per-client
-        # limits count the address the nearest of them saw (app/web_addresses.py). 0 (no proxy)
-        # reads neither header, since a client could write them itself.
-        self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0"))
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI",
                                              self.REDIS_URL or "memory://")
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "open311")
@@ -91,6 +86,11 @@ class Config:
         self.RATELIMIT_POST_PER_KEY = env.get("RATELIMIT_POST_PER_KEY", "1000/hour")
         self.RATELIMIT_EXPORTS_PER_ADDRESS = env.get("RATELIMIT_EXPORTS_PER_ADDRESS",
                                                      "30/minute")
+        # Reverse proxies in front of the app (nginx, a load balancer), each appending the
+        # address it received from to X-Forwarded-For and setting X-Forwarded-Proto: per-client
+        # limits count the address the nearest of them saw (app/web_addresses.py). 0 (no proxy)
+        # reads neither header, since a client could write them itself.
+        self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0"))
         # Abuse limits per UTC day (app/usage_limits.py; counters in PostgreSQL, shared by
         # every worker and host; 0 switches one off). Listed in docs/reliability.md.
         self.SUBSCRIPTIONS_PER_CLIENT_PER_DAY = int(

@@ -640,8 +640,9 @@ def ensure_py_spy() -> str:
 
 # Where a sample's innermost frame is, by the code it belongs to: a library's frames count for
 # the library even when the project called it (psycopg's are the round trips to PostgreSQL).
+PROJECT_PART = "the project (app/, geo/, schemas/)"
 PARTS = (
-    ("the project (app/, geo/, schemas/)", ("app/", "geo/", "schemas/")),
+    (PROJECT_PART, ("app/", "geo/", "schemas/")),
     ("psycopg: sending statements, waiting for PostgreSQL, reading rows", ("psycopg/",)),
     ("SQLAlchemy and GeoAlchemy2", ("sqlalchemy/", "geoalchemy2/")),
     ("Flask, werkzeug, Flask-SQLAlchemy", ("flask/", "werkzeug/", "flask_sqlalchemy/")),
@@ -698,13 +699,13 @@ def profile_summary(case: Case) -> dict | None:
         ranked = sorted(counts.items(), key=lambda item: -item[1])
         return [[share(weight), label(index)] for index, weight in ranked if keep(index)][:12]
 
-    project = (f"{ROOT}/app/", f"{ROOT}/geo/", f"{ROOT}/schemas/")
     return {"case": case.key, "seconds": round(weight_sum, 1), "files": sorted(
                 p.name for p in OUT.glob(f"profile-{case.key}-{DATABASE}-worker*")),
             "parts": [[share(weight), name]
                       for name, weight in sorted(parts.items(), key=lambda item: -item[1])],
             "self": top(own, lambda _: True),
-            "project": top(total, lambda i: frames[i].get("file", "").startswith(project))}
+            "project": top(total,
+                           lambda i: part_of(frames[i].get("file", "")) == PROJECT_PART)}
 
 
 def wait_for_quiet_database(longest: float = 60) -> None:
